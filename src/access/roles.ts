@@ -1,0 +1,28 @@
+/** Global roles, LiteLLM's names. Order here is the default precedence, most privileged first. */
+export const GLOBAL_ROLES = [
+  'proxy_admin',
+  'org_admin',
+  'proxy_admin_viewer',
+  'internal_user',
+  'internal_user_viewer',
+] as const;
+export type GlobalRole = (typeof GLOBAL_ROLES)[number];
+
+export const TEAM_ROLES = ['admin', 'member'] as const;
+export type TeamRole = (typeof TEAM_ROLES)[number];
+
+export const ORG_ROLES = ['org_admin', 'member'] as const;
+export type OrgRole = (typeof ORG_ROLES)[number];
+
+/** IdP values arrive in any case ("Proxy_Admin"); LiteLLM matches them case-insensitively. */
+export function parseGlobalRole(value: string): GlobalRole | null {
+  const v = value.trim().toLowerCase();
+  return (GLOBAL_ROLES as readonly string[]).includes(v) ? (v as GlobalRole) : null;
+}
+
+/** LiteLLM calls the team member role "user"; accept it as an alias of "member". */
+export function parseTeamRole(value: string): TeamRole | null {
+  const v = value.trim().toLowerCase();
+  if (v === 'user') return 'member';
+  return (TEAM_ROLES as readonly string[]).includes(v) ? (v as TeamRole) : null;
+}

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { authenticator } from './access/authenticate.js';
+import type { GatehouseConfig } from './config/types.js';
+import type { Db } from './db/connect.js';
+import { installModelRoutes } from './gateway/models.js';
+import { managementApi } from './http/api.js';
+import { installErrorHandling } from './http/errors.js';
+import './http/plugin-types.js';
+import { auditRoutes, meRoutes } from './identity/audit.routes.js';
+import { type ChangeBus, localChangeBus } from './identity/changes.js';
+import { organizationRoutes } from './identity/organizations.routes.js';
+import { buildServices, type Services } from './identity/services.js';
+import { teamRoutes } from './identity/teams.routes.js';
+import { userRoutes } from './identity/users.routes.js';
+import { KeyCache } from './keys/cache.js';
+import { keyRoutes } from './keys/routes.js';
+import { installHealth } from './ops/health.js';
+import { installMetrics } from './ops/metrics.js';
+
+export interface AppDeps {
+  config: GatehouseConfig;
+  /** Migrated database; the caller owns it and closes it after the app. */
+  db: Db;
+  logger?: FastifyServerOptions['logger'];
+  now?: () => Date;
+  changes?: ChangeBus;
+}
+
+export interface Gatehouse {
+  app: FastifyInstance;
+  services: Services;
+}
+
+/** Composition root: builds one independent Gatehouse from its dependencies; no module state. */
+export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
+  const now = deps.now ?? (() => new Date());
+  const changes = deps.changes ?? localChangeBus();
+  const app = Fastify({
+    logger: deps.logger ?? {
+      level: deps.config.logLevel,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers["api-key"]',
+          'req.headers.cookie',
+          '*.password',
+          '*.key',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    bodyLimit: 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  app.decorateRequest('principal', null);
+  installErrorHandling(app);
+
+  const keyCache = new KeyCache(deps.db);
+  await keyCache.loadAll();
+  changes.subscribe(keyCache.onChanges);
+  const services = buildServices({ db: deps.db, config: deps.config, changes, now }, keyCache);
+  const auth = authenticator({ masterKey: deps.config.masterKey, keys: keyCache, now });
+
+  installMetrics(app);
+  installHealth(app, deps.db);
+  installModelRoutes(app, {
+    models: deps.config.models,
+    auth,
+    keys: keyCache,
+    startedAt: Math.floor(now().getTime() / 1000),
+  });
+  await app.register(
+    managementApi([meRoutes, userRoutes, teamRoutes, organizationRoutes, keyRoutes, auditRoutes], {
+      services,
+      auth,
+    }),
+    { prefix: '/api/v1' },
+  );
+  return { app, services };
+}

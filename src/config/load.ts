@@ -1,0 +1,178 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { type EnvRefProblem, resolveEnvRefs } from './env-refs.js';
+import { type FileConfig, fileSchema, KNOWN_KEYS, type ModelEntry } from './schema.js';
+import type { GatehouseConfig } from './types.js';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly { path: string; message: string }[],
+  ) {
+    super(
+      `Invalid configuration in ${source}:\n${problems
+        .map((p) => `  - ${p.path || '(root)'}: ${p.message}`)
+        .join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadOptions {
+  /** Path to a YAML file; when absent, `./gatehouse.yaml` is used if it exists. */
+  file?: string | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Values from the command line; they win over the environment and the file. */
+  cli?: { port?: number | undefined };
+  cwd?: string;
+}
+
+export interface Loaded {
+  config: GatehouseConfig;
+  warnings: string[];
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DEFAULT_FILE = 'gatehouse.yaml';
+
+/** With no model_list, the built-in fake provider lets a new user call a model with no account. */
+export const BUILTIN_MODELS: ModelEntry[] = [
+  { model_name: 'fake-gpt', litellm_params: { model: 'fake/echo' } },
+];
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+function zodProblems(error: z.ZodError, prefix = ''): { path: string; message: string }[] {
+  return error.issues.map((i) => {
+    const path = formatPath(i.path);
+    return { path: prefix && path ? `${prefix}.${path}` : prefix || path, message: i.message };
+  });
+}
+
+function unknownKeyWarnings(raw: Record<string, unknown>): string[] {
+  const warnings: string[] = [];
+  for (const [where, known] of Object.entries(KNOWN_KEYS)) {
+    let node: unknown = raw;
+    for (const part of where ? where.split('.') : []) {
+      node = node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined;
+    }
+    if (!node || typeof node !== 'object' || Array.isArray(node)) continue;
+    for (const key of Object.keys(node)) {
+      if (!known.includes(key)) {
+        const at = where ? `${where}.${key}` : key;
+        warnings.push(`${at}: not used by Gatehouse; ignored`);
+      }
+    }
+  }
+  return warnings;
+}
+
+export function parseYaml(text: string, source: string): Record<string, unknown> {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message })),
+    );
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(source, [{ path: '', message: 'the file must be a YAML mapping' }]);
+  }
+  return value as Record<string, unknown>;
+}
+
+function parsePort(text: string, what: string, problems: { path: string; message: string }[]) {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    problems.push({ path: what, message: `"${text}" is not a port number (0-65535)` });
+    return undefined;
+  }
+  return n;
+}
+
+/** Reads, resolves and validates the whole configuration once; throws ConfigError listing every problem. */
+export function loadConfig(opts: LoadOptions): Loaded {
+  const cwd = opts.cwd ?? process.cwd();
+  let file: string | undefined;
+  if (opts.file) {
+    file = resolve(cwd, opts.file);
+    if (!existsSync(file)) {
+      throw new ConfigError(file, [{ path: '', message: 'file not found' }]);
+    }
+  } else if (existsSync(resolve(cwd, DEFAULT_FILE))) {
+    file = resolve(cwd, DEFAULT_FILE);
+  }
+  const source = file ?? '(no config file)';
+  const raw = file ? parseYaml(readFileSync(file, 'utf8'), source) : {};
+  return fromObject(raw, source, file, opts, cwd);
+}
+
+export function fromObject(
+  raw: Record<string, unknown>,
+  source: string,
+  file: string | undefined,
+  opts: LoadOptions,
+  cwd = process.cwd(),
+): Loaded {
+  const env = opts.env;
+  const problems: EnvRefProblem[] = [];
+  const resolved = resolveEnvRefs(raw, env, problems) as Record<string, unknown>;
+  const parsed = fileSchema.safeParse(resolved);
+  if (!parsed.success) problems.push(...zodProblems(parsed.error));
+  const envProblems: { path: string; message: string }[] = [];
+  const port =
+    opts.cli?.port ?? (env.PORT ? parsePort(env.PORT, 'env PORT', envProblems) : undefined) ?? 4000;
+  const publicUrl = env.GATEHOUSE_PUBLIC_URL;
+  const level = env.GATEHOUSE_LOG_LEVEL || env.LOG_LEVEL;
+  if (level && !LOG_LEVELS.includes(level)) {
+    envProblems.push({
+      path: 'env GATEHOUSE_LOG_LEVEL',
+      message: `must be one of ${LOG_LEVELS.join(', ')}`,
+    });
+  }
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) {
+    envProblems.push({ path: 'env GATEHOUSE_PUBLIC_URL', message: 'must be an http(s) URL' });
+  }
+  problems.push(...envProblems);
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(source, problems);
+
+  const f: FileConfig = parsed.data;
+  const databaseUrl =
+    env.DATABASE_URL ||
+    f.general_settings?.database_url ||
+    `file:${resolve(cwd, 'data/gatehouse.db')}`;
+  const masterKey =
+    env.GATEHOUSE_MASTER_KEY || env.LITELLM_MASTER_KEY || f.general_settings?.master_key;
+  const config: GatehouseConfig = {
+    file,
+    port,
+    publicUrl: (publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    databaseUrl,
+    redisUrl: env.REDIS_URL || undefined,
+    secret: env.GATEHOUSE_SECRET || undefined,
+    logLevel: env.GATEHOUSE_LOG_LEVEL || env.LOG_LEVEL || 'info',
+    masterKey: masterKey || undefined,
+    models: f.model_list ?? BUILTIN_MODELS,
+    defaultTeamParams: f.litellm_settings?.default_team_params ?? {},
+    defaultUserParams: f.litellm_settings?.default_internal_user_params ?? {},
+    sso: { connections: f.sso?.connections ?? [] },
+    roleMapping: f.role_mapping,
+    groupSync: f.group_sync,
+  };
+  const warnings = unknownKeyWarnings(raw);
+  if (masterKey === 'sk-1234') {
+    warnings.push('master key is the well-known example value "sk-1234"; change it');
+  }
+  return { config, warnings };
+}

@@ -1,0 +1,261 @@
+import { z } from 'zod';
+import { GLOBAL_ROLES, ORG_ROLES, TEAM_ROLES } from '../access/roles.js';
+import { isDuration } from './duration.js';
+
+const role = z.enum(GLOBAL_ROLES, {
+  error: () => `must be one of ${GLOBAL_ROLES.join(', ')}`,
+});
+// IdPs and LiteLLM configs write roles in any case.
+const roleInsensitive = z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), role);
+const duration = z
+  .string()
+  .refine(isDuration, 'must be a duration like 30s, 15m, 24h, 30d, 1w or 1mo');
+const money = z.number().nonnegative();
+const limit = z.number().int().positive();
+const models = z.array(z.string().min(1));
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+export const modelEntrySchema = z.looseObject({
+  model_name: z.string().min(1),
+  litellm_params: z.looseObject({
+    model: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/.+$/, 'must be "provider/model", e.g. "openai/gpt-4o"'),
+    api_base: httpUrl.optional(),
+    api_key: z.string().optional(),
+    api_version: z.string().optional(),
+    rpm: limit.optional(),
+    tpm: limit.optional(),
+  }),
+  model_info: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const defaultTeamParamsSchema = z.looseObject({
+  max_budget: money.optional(),
+  budget_duration: duration.optional(),
+  models: models.optional(),
+  tpm_limit: limit.optional(),
+  rpm_limit: limit.optional(),
+});
+
+export const defaultUserParamsSchema = z.looseObject({
+  user_role: roleInsensitive.optional(),
+  max_budget: money.optional(),
+  budget_duration: duration.optional(),
+  models: models.optional(),
+});
+
+const connectionId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, "-" or "_"');
+
+const microsoftGraphSchema = z.strictObject({
+  base_url: httpUrl.default('https://graph.microsoft.com/v1.0'),
+  authority_host: httpUrl.default('https://login.microsoftonline.com'),
+  tenant_id: z.string().min(1),
+  client_id: z.string().min(1),
+  client_secret: z.string().min(1),
+  service_principal_id: z.string().min(1).optional(),
+});
+
+const connectionCommon = {
+  id: connectionId,
+  display_name: z.string().min(1).optional(),
+  email_domains: z.array(z.string().min(1)).default([]),
+  jit: z.boolean().default(true),
+  scim_directory: z.string().min(1).optional(),
+  link_existing_by_email: z.boolean().default(false),
+  microsoft_graph: microsoftGraphSchema.optional(),
+};
+
+export const oidcConnectionSchema = z.strictObject({
+  ...connectionCommon,
+  type: z.literal('oidc'),
+  issuer: httpUrl,
+  client_id: z.string().min(1),
+  client_secret: z.string().min(1).optional(),
+  scopes: z.array(z.string().min(1)).default(['openid', 'profile', 'email']),
+  claims: z
+    .strictObject({
+      email: z.string().default('email'),
+      name: z.string().default('name'),
+      groups: z.string().default('groups'),
+      roles: z.string().default('roles'),
+    })
+    .prefault({}),
+  id_token_signed_response_alg: z.string().default('RS256'),
+  allowed_tenants: z.array(z.string().min(1)).optional(),
+});
+
+export const samlConnectionSchema = z
+  .strictObject({
+    ...connectionCommon,
+    type: z.literal('saml'),
+    idp_metadata_url: httpUrl.optional(),
+    idp_metadata_xml: z.string().min(1).optional(),
+    idp_sso_url: httpUrl.optional(),
+    idp_entity_id: z.string().min(1).optional(),
+    idp_certificates: z.array(z.string().min(1)).optional(),
+    sp_entity_id: z.string().min(1).optional(),
+    attributes: z
+      .strictObject({
+        email: z.string().default('email'),
+        name: z.string().default('name'),
+        given_name: z.string().optional(),
+        family_name: z.string().optional(),
+        groups: z.string().default('groups'),
+        roles: z.string().default('roles'),
+      })
+      .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    const manual = c.idp_sso_url && c.idp_entity_id && c.idp_certificates?.length;
+    if (!c.idp_metadata_url && !c.idp_metadata_xml && !manual) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'needs idp_metadata_url, idp_metadata_xml, or all of idp_sso_url + idp_entity_id + idp_certificates',
+      });
+    }
+  });
+
+export const connectionSchema = z.discriminatedUnion('type', [
+  oidcConnectionSchema,
+  samlConnectionSchema,
+]);
+
+const regex = z.string().refine((s) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'is not a valid regular expression');
+
+export const roleRuleSchema = z
+  .strictObject({
+    group: z.string().min(1).optional(),
+    group_regex: regex.optional(),
+    claim: z.string().min(1).optional(),
+    equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    contains: z.string().optional(),
+    connection: connectionId.optional(),
+    role: roleInsensitive.optional(),
+    organization: z.string().min(1).optional(),
+    org_role: z.enum(ORG_ROLES).optional(),
+    team: z.string().min(1).optional(),
+    team_role: z.enum(TEAM_ROLES).optional(),
+  })
+  .superRefine((r, ctx) => {
+    const matchers = [r.group, r.group_regex, r.claim].filter((m) => m !== undefined).length;
+    if (matchers !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'needs exactly one of group, group_regex, claim' });
+    }
+    if (r.claim !== undefined && (r.equals === undefined) === (r.contains === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a claim rule needs exactly one of equals, contains',
+      });
+    }
+    if (r.role === undefined && r.organization === undefined && r.team_role === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'grants nothing: set role, organization or team_role',
+      });
+    }
+    if (r.org_role !== undefined && r.organization === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'org_role needs organization' });
+    }
+  });
+
+export const roleMappingSchema = z
+  .strictObject({
+    precedence: z.array(roleInsensitive).optional(),
+    default_role: roleInsensitive.default('internal_user_viewer'),
+    rules: z.array(roleRuleSchema).default([]),
+    app_roles: z.boolean().default(true),
+  })
+  .superRefine((m, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, r] of (m.precedence ?? []).entries()) {
+      if (seen.has(r)) {
+        ctx.addIssue({ code: 'custom', path: ['precedence', i], message: `${r} is listed twice` });
+      }
+      seen.add(r);
+    }
+  });
+
+export const groupSyncSchema = z.strictObject({
+  create_teams: z.boolean().default(true),
+  remove_memberships: z.boolean().default(true),
+  scope: z.enum(['all', 'assigned_to_app']).default('all'),
+  include: z.array(regex).optional(),
+  background_interval: duration.optional(),
+});
+
+export const ssoSchema = z
+  .strictObject({
+    connections: z.array(connectionSchema).default([]),
+  })
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, c] of s.connections.entries()) {
+      if (seen.has(c.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['connections', i, 'id'],
+          message: `duplicate connection id "${c.id}"`,
+        });
+      }
+      seen.add(c.id);
+    }
+  });
+
+export const fileSchema = z.looseObject({
+  model_list: z.array(modelEntrySchema).optional(),
+  litellm_settings: z
+    .looseObject({
+      default_team_params: defaultTeamParamsSchema.optional(),
+      default_internal_user_params: defaultUserParamsSchema.optional(),
+    })
+    .optional(),
+  general_settings: z
+    .looseObject({
+      master_key: z.string().min(1).optional(),
+      database_url: z.string().min(1).optional(),
+    })
+    .optional(),
+  sso: ssoSchema.optional(),
+  role_mapping: roleMappingSchema.optional(),
+  group_sync: groupSyncSchema.optional(),
+});
+
+export type FileConfig = z.infer<typeof fileSchema>;
+export type ModelEntry = z.infer<typeof modelEntrySchema>;
+export type DefaultTeamParams = z.infer<typeof defaultTeamParamsSchema>;
+export type DefaultUserParams = z.infer<typeof defaultUserParamsSchema>;
+export type ConnectionConfig = z.infer<typeof connectionSchema>;
+export type RoleMappingConfig = z.infer<typeof roleMappingSchema>;
+export type RoleRuleConfig = z.infer<typeof roleRuleSchema>;
+export type GroupSyncConfig = z.infer<typeof groupSyncSchema>;
+
+/** Keys Gatehouse knows at each level; anything else is reported as a warning, not an error. */
+export const KNOWN_KEYS: Record<string, readonly string[]> = {
+  '': ['model_list', 'litellm_settings', 'general_settings', 'sso', 'role_mapping', 'group_sync'],
+  litellm_settings: ['default_team_params', 'default_internal_user_params'],
+  general_settings: ['master_key', 'database_url'],
+  'litellm_settings.default_team_params': [
+    'max_budget',
+    'budget_duration',
+    'models',
+    'tpm_limit',
+    'rpm_limit',
+  ],
+  'litellm_settings.default_internal_user_params': [
+    'user_role',
+    'max_budget',
+    'budget_duration',
+    'models',
+  ],
+};

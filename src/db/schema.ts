@@ -1,0 +1,144 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Row types shared by both dialects. Portable column choices: timestamps are ISO-8601 UTC text
+ * (fixed width, so they sort as text), booleans are 0/1 integers, lists are JSON text, money is
+ * double precision. The store modules convert to and from domain objects.
+ */
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  max_budget: number | null;
+  budget_duration: string | null;
+  budget_reset_at: string | null;
+  spend: number;
+  models: string; // JSON string[]
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TeamsTable {
+  id: string;
+  name: string;
+  organization_id: string | null;
+  source: string;
+  external_id: string | null;
+  max_budget: number | null;
+  budget_duration: string | null;
+  budget_reset_at: string | null;
+  spend: number;
+  models: string;
+  rpm_limit: number | null;
+  tpm_limit: number | null;
+  blocked: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string | null;
+  email_normalized: string | null;
+  user_name: string | null;
+  user_name_normalized: string | null;
+  display_name: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  role: string;
+  role_source: string;
+  role_explanation: string | null; // JSON
+  active: number;
+  source: string;
+  external_id: string | null;
+  password_hash: string | null;
+  max_budget: number | null;
+  budget_duration: string | null;
+  budget_reset_at: string | null;
+  spend: number;
+  models: string;
+  rpm_limit: number | null;
+  tpm_limit: number | null;
+  created_at: string;
+  updated_at: string;
+  deactivated_at: string | null;
+}
+
+export interface IdentitiesTable {
+  connection_id: string;
+  subject: string;
+  user_id: string;
+  created_at: string;
+  last_login_at: string | null;
+}
+
+export interface TeamMembershipsTable {
+  team_id: string;
+  user_id: string;
+  source: string;
+  role: string;
+  created_at: string;
+}
+
+export interface OrgMembershipsTable {
+  organization_id: string;
+  user_id: string;
+  source: string;
+  role: string;
+  created_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  key_hash: string;
+  key_preview: string;
+  name: string | null;
+  user_id: string | null;
+  team_id: string | null;
+  models: string;
+  max_budget: number | null;
+  budget_duration: string | null;
+  budget_reset_at: string | null;
+  spend: number;
+  rpm_limit: number | null;
+  tpm_limit: number | null;
+  expires_at: string | null;
+  blocked: number;
+  blocked_reason: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+  last_used_at: string | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: string;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  before: string | null;
+  after: string | null;
+  ip: string | null;
+  request_id: string | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string; // JSON
+  updated_at: string;
+  updated_by: string | null;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  teams: TeamsTable;
+  users: UsersTable;
+  identities: IdentitiesTable;
+  team_memberships: TeamMembershipsTable;
+  org_memberships: OrgMembershipsTable;
+  api_keys: ApiKeysTable;
+  audit_events: AuditEventsTable;
+  settings: SettingsTable;
+}

@@ -1,0 +1,55 @@
+/**
+ * The one catalogue of error codes. Every surface (management API, OpenAI-compatible gateway,
+ * SCIM, OAuth) renders these same codes in its own wire shape, so a code means one thing
+ * everywhere and clients can branch on it.
+ */
+export const ERROR_CATALOGUE = {
+  invalid_request: { status: 400, message: 'The request is malformed.' },
+  validation_failed: { status: 422, message: 'The request body or query failed validation.' },
+  unauthenticated: { status: 401, message: 'Authentication is required.' },
+  invalid_credentials: { status: 401, message: 'The credentials are not valid.' },
+  key_blocked: { status: 401, message: 'This key is blocked.' },
+  key_expired: { status: 401, message: 'This key has expired.' },
+  user_inactive: { status: 401, message: 'The user owning these credentials is deactivated.' },
+  forbidden: { status: 403, message: 'You are not allowed to do this.' },
+  not_found: { status: 404, message: 'Not found.' },
+  route_not_found: { status: 404, message: 'No such route.' },
+  method_not_allowed: { status: 405, message: 'Method not allowed.' },
+  conflict: { status: 409, message: 'The request conflicts with existing data.' },
+  payload_too_large: { status: 413, message: 'The request body is too large.' },
+  unsupported_media_type: { status: 415, message: 'Unsupported content type.' },
+  rate_limited: { status: 429, message: 'Too many requests.' },
+  internal_error: { status: 500, message: 'Internal error.' },
+  service_unavailable: { status: 503, message: 'The service is unavailable.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export interface ErrorDetail {
+  path?: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: ErrorDetail[] | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: ErrorDetail[]) {
+    super(message ?? ERROR_CATALOGUE[code].message);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.details = details;
+  }
+}
+
+export const notFound = (what: string, id: string): AppError =>
+  new AppError('not_found', `${what} '${id}' does not exist.`);
+
+export const conflict = (message: string): AppError => new AppError('conflict', message);
+
+export const invalid = (message: string, details?: ErrorDetail[]): AppError =>
+  new AppError('validation_failed', message, details);
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import type { ApiRoutes } from '../http/api.js';
+import { parse } from '../http/validate.js';
+import { listAudit } from './audit.js';
+
+const auditQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** Newest first; pass next_cursor to continue with older events. */
+  cursor: z.string().regex(/^\d+$/, 'must be a next_cursor value').optional(),
+  actor_id: z.string().optional(),
+  action: z.string().optional(),
+  target_type: z.string().optional(),
+  target_id: z.string().optional(),
+});
+
+export const auditRoutes: ApiRoutes = (app, { services }) => {
+  app.get('/audit', { config: { permission: 'audit:read' } }, async (req) => {
+    const q = parse(auditQuery, req.query, 'query');
+    const rows = await listAudit(services.ctx.db.kysely, {
+      limit: q.limit + 1,
+      beforeId: q.cursor ? Number(q.cursor) : undefined,
+      actorId: q.actor_id,
+      action: q.action,
+      targetType: q.target_type,
+      targetId: q.target_id,
+    });
+    const more = rows.length > q.limit;
+    const data = more ? rows.slice(0, q.limit) : rows;
+    const last = data[data.length - 1];
+    return { data, next_cursor: more && last ? String(last.id) : null };
+  });
+};
+
+export const meRoutes: ApiRoutes = (app, { services }) => {
+  app.get('/me', { config: { permission: 'me:read' } }, async (req) => {
+    const p = req.principal;
+    if (!p || p.kind === 'master') {
+      return { principal: 'master_key', role: 'proxy_admin', user: null, teams: [] };
+    }
+    const user = p.userId ? await services.users.get(p.userId) : null;
+    const teams = p.userId ? await services.memberships.listUserTeams(p.userId) : [];
+    return { principal: 'api_key', key_id: p.keyId, role: p.role, user, teams };
+  });
+};

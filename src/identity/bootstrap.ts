@@ -1,0 +1,61 @@
+import { SYSTEM, write } from './context.js';
+import type { Services } from './services.js';
+
+const FLAG = 'bootstrap.completed';
+
+export interface BootstrapCredentials {
+  userName: string;
+  userId: string;
+  key: string;
+}
+
+/**
+ * First start with no master key: create one proxy_admin with an API key, printed once by the
+ * caller. Never runs again once done (or once any proxy_admin exists), so a restart cannot mint
+ * a second admin.
+ */
+export async function bootstrapAdmin(services: Services): Promise<BootstrapCredentials | null> {
+  const { ctx } = services;
+  if (ctx.config.masterKey) return null;
+  const db = ctx.db.kysely;
+  const done = await db
+    .selectFrom('settings')
+    .select('key')
+    .where('key', '=', FLAG)
+    .executeTakeFirst();
+  if (done) return null;
+  const admin = await db
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'proxy_admin')
+    .executeTakeFirst();
+  if (admin) return null;
+  const actor = { ...SYSTEM, id: 'bootstrap' };
+  return write(ctx, actor, async (s) => {
+    const u = await services.users.create(
+      {
+        user_name: 'admin',
+        display_name: 'Bootstrap admin',
+        role: 'proxy_admin',
+        source: 'bootstrap',
+      },
+      actor,
+      s,
+    );
+    await s.trx
+      .insertInto('settings')
+      .values({
+        key: FLAG,
+        value: JSON.stringify({ user_id: u.id }),
+        updated_at: s.now,
+        updated_by: 'bootstrap',
+      })
+      .execute();
+    const key = await services.keys.create(
+      { user_id: u.id, name: 'bootstrap admin key' },
+      actor,
+      s,
+    );
+    return { userName: 'admin', userId: u.id, key: key.key };
+  });
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { type ApiRoutes, actor } from '../http/api.js';
+import { duration, id, models, money, name, orgRole, source } from '../http/fields.js';
+import { listQuery } from '../http/query.js';
+import { parse } from '../http/validate.js';
+
+const fields = {
+  max_budget: money.nullable().optional(),
+  budget_duration: duration.nullable().optional(),
+  models: models.optional(),
+};
+const createBody = z.strictObject({ name, ...fields });
+const updateBody = z.strictObject({ name: name.optional(), ...fields });
+const idParam = z.strictObject({ id });
+const memberParam = z.strictObject({ id, userId: id });
+const addMemberBody = z.strictObject({ user_id: id, role: orgRole.default('member') });
+const sourceQuery = z.strictObject({ source: source.default('manual') });
+
+export const organizationRoutes: ApiRoutes = (app, { services }) => {
+  const orgs = services.organizations;
+
+  app.get('/organizations', { config: { permission: 'organizations:read' } }, async (req) =>
+    orgs.list(parse(z.strictObject(listQuery), req.query, 'query')),
+  );
+
+  app.post(
+    '/organizations',
+    { config: { permission: 'organizations:write' } },
+    async (req, reply) => {
+      const org = await orgs.create(parse(createBody, req.body), actor(req));
+      return reply.status(201).send(org);
+    },
+  );
+
+  app.get('/organizations/:id', { config: { permission: 'organizations:read' } }, async (req) =>
+    orgs.get(parse(idParam, req.params, 'path').id),
+  );
+
+  app.patch(
+    '/organizations/:id',
+    { config: { permission: 'organizations:write' } },
+    async (req) => {
+      const { id } = parse(idParam, req.params, 'path');
+      return orgs.update(id, parse(updateBody, req.body), actor(req));
+    },
+  );
+
+  app.delete(
+    '/organizations/:id',
+    { config: { permission: 'organizations:write' } },
+    async (req, reply) => {
+      await orgs.remove(parse(idParam, req.params, 'path').id, actor(req));
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/organizations/:id/members',
+    { config: { permission: 'organizations:read' } },
+    async (req) => {
+      const { id } = parse(idParam, req.params, 'path');
+      return { data: await services.memberships.listOrgMembers(id) };
+    },
+  );
+
+  app.post(
+    '/organizations/:id/members',
+    { config: { permission: 'organizations:write' } },
+    async (req, reply) => {
+      const { id } = parse(idParam, req.params, 'path');
+      const body = parse(addMemberBody, req.body);
+      const m = await services.memberships.addOrgMember(
+        id,
+        body.user_id,
+        body.role,
+        'manual',
+        actor(req),
+      );
+      return reply.status(201).send(m);
+    },
+  );
+
+  app.delete(
+    '/organizations/:id/members/:userId',
+    { config: { permission: 'organizations:write' } },
+    async (req, reply) => {
+      const { id, userId } = parse(memberParam, req.params, 'path');
+      const { source } = parse(sourceQuery, req.query, 'query');
+      await services.memberships.removeOrgMember(id, userId, source, actor(req));
+      return reply.status(204).send();
+    },
+  );
+};

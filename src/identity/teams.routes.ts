@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { type ApiRoutes, actor } from '../http/api.js';
+import { budgetFields, id, name, source, teamRole } from '../http/fields.js';
+import { listQuery } from '../http/query.js';
+import { parse } from '../http/validate.js';
+import { write } from './context.js';
+
+const createBody = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[\w.:-]{1,128}$/, 'letters, digits, "_", ".", ":" or "-" (at most 128)')
+    .optional(),
+  name,
+  organization_id: id.nullable().optional(),
+  external_id: id.nullable().optional(),
+  blocked: z.boolean().optional(),
+  ...budgetFields,
+  /** Members to add with the team, all or nothing. */
+  members: z
+    .array(z.strictObject({ user_id: id, role: teamRole.default('member') }))
+    .max(10000)
+    .optional(),
+});
+const updateBody = z.strictObject({
+  name: name.optional(),
+  organization_id: id.nullable().optional(),
+  external_id: id.nullable().optional(),
+  blocked: z.boolean().optional(),
+  ...budgetFields,
+});
+const listParams = z.strictObject({
+  ...listQuery,
+  name: z.string().optional(),
+  organization_id: z.string().optional(),
+  external_id: z.string().optional(),
+});
+const idParam = z.strictObject({ id });
+const memberParam = z.strictObject({ id, userId: id });
+const addMemberBody = z.strictObject({ user_id: id, role: teamRole.default('member') });
+const memberRoleBody = z.strictObject({ role: teamRole });
+const sourceQuery = z.strictObject({ source: source.default('manual') });
+
+export const teamRoutes: ApiRoutes = (app, { services }) => {
+  app.get('/teams', { config: { permission: 'teams:read' } }, async (req) =>
+    services.teams.list(parse(listParams, req.query, 'query')),
+  );
+
+  app.post('/teams', { config: { permission: 'teams:write' } }, async (req, reply) => {
+    const { members, ...input } = parse(createBody, req.body);
+    const who = actor(req);
+    const team = await write(services.ctx, who, async (s) => {
+      const t = await services.teams.create(input, who, s);
+      for (const m of members ?? []) {
+        await services.memberships.addTeamMember(t.id, m.user_id, m.role, 'manual', who, s);
+      }
+      return t;
+    });
+    return reply.status(201).send(team);
+  });
+
+  app.get('/teams/:id', { config: { permission: 'teams:read' } }, async (req) => {
+    const { id } = parse(idParam, req.params, 'path');
+    return services.teams.get(id);
+  });
+
+  app.patch('/teams/:id', { config: { permission: 'teams:write' } }, async (req) => {
+    const { id } = parse(idParam, req.params, 'path');
+    return services.teams.update(id, parse(updateBody, req.body), actor(req));
+  });
+
+  app.delete('/teams/:id', { config: { permission: 'teams:write' } }, async (req, reply) => {
+    const { id } = parse(idParam, req.params, 'path');
+    await services.teams.remove(id, actor(req));
+    return reply.status(204).send();
+  });
+
+  app.get('/teams/:id/members', { config: { permission: 'teams:read' } }, async (req) => {
+    const { id } = parse(idParam, req.params, 'path');
+    return { data: await services.memberships.listTeamMembers(id) };
+  });
+
+  app.post('/teams/:id/members', { config: { permission: 'teams:write' } }, async (req, reply) => {
+    const { id } = parse(idParam, req.params, 'path');
+    const body = parse(addMemberBody, req.body);
+    const m = await services.memberships.addTeamMember(
+      id,
+      body.user_id,
+      body.role,
+      'manual',
+      actor(req),
+    );
+    return reply.status(201).send(m);
+  });
+
+  app.patch(
+    '/teams/:id/members/:userId',
+    { config: { permission: 'teams:write' } },
+    async (req) => {
+      const { id, userId } = parse(memberParam, req.params, 'path');
+      const { source } = parse(sourceQuery, req.query, 'query');
+      const { role } = parse(memberRoleBody, req.body);
+      return services.memberships.addTeamMember(id, userId, role, source, actor(req));
+    },
+  );
+
+  /** Removes the membership of one source (default: manual); IdP-sourced ones come back at next sync. */
+  app.delete(
+    '/teams/:id/members/:userId',
+    { config: { permission: 'teams:write' } },
+    async (req, reply) => {
+      const { id, userId } = parse(memberParam, req.params, 'path');
+      const { source } = parse(sourceQuery, req.query, 'query');
+      await services.memberships.removeTeamMember(id, userId, source, actor(req));
+      return reply.status(204).send();
+    },
+  );
+};

@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config/load.js';
+import { connect } from './db/connect.js';
+import { migrateToLatest } from './db/migrate.js';
+import { bootstrapAdmin } from './identity/bootstrap.js';
+
+const USAGE = `Usage: gatehouse <command> [options]
+
+Commands:
+  start                 start the server (default)
+  migrate               apply database migrations and exit
+  check-config [FILE]   validate a config file and exit
+
+Options:
+  --config FILE         config file (default: ./gatehouse.yaml if present)
+  --port N              port to listen on (default: $PORT or 4000)
+  -h, --help            show this help
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+function parseCli() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    return fail(`${(e as Error).message}\n\n${USAGE}`);
+  }
+}
+
+function load(file: string | undefined, port: string | undefined) {
+  let cliPort: number | undefined;
+  if (port !== undefined) {
+    cliPort = Number(port);
+    if (!Number.isInteger(cliPort) || cliPort < 0 || cliPort > 65535)
+      fail(`--port: "${port}" is not a port number`);
+  }
+  try {
+    return loadConfig({ file, env: process.env, cli: { port: cliPort } });
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+}
+
+async function start(file: string | undefined, port: string | undefined): Promise<void> {
+  const { config, warnings } = load(file, port);
+  const db = await connect(config.databaseUrl);
+  await migrateToLatest(db);
+  const { app, services } = await buildApp({ config, db });
+  for (const w of warnings) app.log.warn(`config: ${w}`);
+  app.log.info({ db: db.describe, config: config.file ?? null }, 'gatehouse starting');
+
+  const creds = await bootstrapAdmin(services);
+  if (creds) {
+    // Printed once to the console, deliberately not to the structured log.
+    process.stdout.write(
+      [
+        '',
+        '================ Gatehouse bootstrap admin (shown once) ================',
+        `No master key is configured, so an admin was created: user "${creds.userName}"`,
+        `API key:  ${creds.key}`,
+        'Store it now; only its hash is kept. Use it as "Authorization: Bearer <key>".',
+        '=========================================================================',
+        '',
+      ].join('\n'),
+    );
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    const force = setTimeout(() => {
+      app.log.error('shutdown took longer than 25s; exiting');
+      process.exit(1);
+    }, 25_000);
+    force.unref();
+    try {
+      await app.close(); // waits for in-flight requests and runs onClose hooks (pending writes)
+      await db.close();
+      app.log.info('shutdown complete');
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  await app.listen({ port: config.port, host: '0.0.0.0' });
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseCli();
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const [command = 'start', arg] = positionals;
+  switch (command) {
+    case 'start':
+      return start(values.config, values.port);
+    case 'migrate': {
+      const { config } = load(values.config, values.port);
+      const db = await connect(config.databaseUrl);
+      const applied = await migrateToLatest(db);
+      await db.close();
+      process.stdout.write(
+        applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
+      );
+      return;
+    }
+    case 'check-config': {
+      const file = arg ?? values.config;
+      if (!file) fail('check-config needs a file: gatehouse check-config FILE');
+      const { warnings } = load(file, undefined);
+      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+      process.stdout.write(`${file}: OK\n`);
+      return;
+    }
+    default:
+      fail(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `gatehouse: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});
