@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { connect, type Db, type Dialect } from '../../src/db/connect.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+
+/**
+ * SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (CI sets it). Suites run once per
+ * entry with `describe.each(dialects())`.
+ */
+export function dialects(): Dialect[] {
+  return process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+export interface TestDb extends Db {
+  /** Drops what the test created (the PostgreSQL schema) and closes the pool. */
+  dispose(): Promise<void>;
+}
+
+/** A fresh, migrated database: in-memory SQLite, or a PostgreSQL schema of its own. */
+export async function testDb(dialect: Dialect, opts: { migrate?: boolean } = {}): Promise<TestDb> {
+  let db: Db;
+  let schema: string | undefined;
+  if (dialect === 'postgres') {
+    const url = process.env.TEST_DATABASE_URL;
+    if (!url) throw new Error('TEST_DATABASE_URL is not set');
+    schema = `t_${randomBytes(6).toString('hex')}`;
+    db = await connect(url, { schema });
+  } else {
+    db = await connect(':memory:');
+  }
+  if (opts.migrate !== false) await migrateToLatest(db);
+  return {
+    ...db,
+    async dispose() {
+      if (schema) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db.kysely);
+      await db.close();
+    },
+  };
+}
