@@ -32,8 +32,13 @@ export async function testDb(dialect: Dialect, opts: { migrate?: boolean } = {})
   return {
     ...db,
     async dispose() {
-      if (schema) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(db.kysely);
-      await db.close();
+      await db.close().catch(() => undefined); // a test may already have closed it
+      if (schema) {
+        // A separate connection, so clean-up works even when the test broke its own pool.
+        const admin = await connect(process.env.TEST_DATABASE_URL ?? '');
+        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.kysely);
+        await admin.close();
+      }
     },
   };
 }
