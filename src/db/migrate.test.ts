@@ -38,6 +38,9 @@ describe.each(dialects())('migrations (%s)', (dialect) => {
       role: 'internal_user',
       role_source: 'default',
       source: 'manual',
+      active: 1,
+      models: '[]',
+      spend: 0,
       created_at: now,
       updated_at: now,
     });

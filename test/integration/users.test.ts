@@ -184,8 +184,8 @@ describe.each(dialects())('users API (%s)', (dialect) => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const url = `/api/v1/users?limit=2&role=internal_user_viewer${cursor ? `&cursor=${cursor}` : ''}`;
-      const page = expectStatus<{ data: User[]; next_cursor: string | null }>(
+      const url: string = `/api/v1/users?limit=2&role=internal_user_viewer${cursor ? `&cursor=${cursor}` : ''}`;
+      const page: { data: User[]; next_cursor: string | null } = expectStatus(
         await t.call({ method: 'GET', url }),
         200,
       );
