@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { authenticator } from './access/authenticate.js';
+import { localLogin } from './access/local-login.js';
+import { cookiePolicy, installAuthRoutes, meRoutes } from './access/routes.js';
+import { sessionStore } from './access/sessions.js';
+import { durationMs } from './config/duration.js';
 import type { GatehouseConfig } from './config/types.js';
 import type { Db } from './db/connect.js';
 import { installModelRoutes } from './gateway/models.js';
-import { managementApi } from './http/api.js';
+import { type DeclaredRoute, managementApi } from './http/api.js';
 import { installErrorHandling } from './http/errors.js';
 import './http/plugin-types.js';
-import { auditRoutes, meRoutes } from './identity/audit.routes.js';
+import { auditRoutes } from './identity/audit.routes.js';
 import { type ChangeBus, localChangeBus } from './identity/changes.js';
 import { organizationRoutes } from './identity/organizations.routes.js';
 import { buildServices, type Services } from './identity/services.js';
@@ -30,15 +35,18 @@ export interface AppDeps {
 export interface Gatehouse {
   app: FastifyInstance;
   services: Services;
+  /** Every management route with the action it declared (the access-control test walks these). */
+  routes: readonly DeclaredRoute[];
 }
 
 /** Composition root: builds one independent Gatehouse from its dependencies; no module state. */
 export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
+  const { config } = deps;
   const now = deps.now ?? (() => new Date());
   const changes = deps.changes ?? localChangeBus();
   const app = Fastify({
     logger: deps.logger ?? {
-      level: deps.config.logLevel,
+      level: config.logLevel,
       redact: {
         paths: [
           'req.headers.authorization',
@@ -59,28 +67,47 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     return503OnClosing: true,
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('access', null);
+  await app.register(cookie);
   installErrorHandling(app);
 
   const keyCache = new KeyCache(deps.db);
   await keyCache.loadAll();
   changes.subscribe(keyCache.onChanges);
-  const services = buildServices({ db: deps.db, config: deps.config, changes, now }, keyCache);
-  const auth = authenticator({ masterKey: deps.config.masterKey, keys: keyCache, now });
+  const sessions = sessionStore(
+    deps.db.kysely,
+    {
+      idleMs: durationMs(config.auth.session_idle_timeout) ?? 8 * 3_600_000,
+      absoluteMs: durationMs(config.auth.session_absolute_timeout) ?? 24 * 3_600_000,
+    },
+    now,
+  );
+  const ctx = { db: deps.db, config, changes, now };
+  const services = buildServices(ctx, keyCache, sessions);
+  const auth = authenticator({ masterKey: config.masterKey, keys: keyCache, sessions, now });
 
   installMetrics(app);
   installHealth(app, deps.db);
   installModelRoutes(app, {
-    models: deps.config.models,
+    models: config.models,
     auth,
     keys: keyCache,
     startedAt: Math.floor(now().getTime() / 1000),
   });
+  installAuthRoutes(app, {
+    login: localLogin(ctx, sessions, config.auth.local_login),
+    sessions,
+    cookies: cookiePolicy(config),
+    ctx,
+  });
+  const routes: DeclaredRoute[] = [];
   await app.register(
-    managementApi([meRoutes, userRoutes, teamRoutes, organizationRoutes, keyRoutes, auditRoutes], {
-      services,
-      auth,
-    }),
+    managementApi(
+      [meRoutes, userRoutes, teamRoutes, organizationRoutes, keyRoutes, auditRoutes],
+      { services, auth },
+      routes,
+    ),
     { prefix: '/api/v1' },
   );
-  return { app, services };
+  return { app, services, routes };
 }

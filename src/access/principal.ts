@@ -10,6 +10,14 @@ export type Principal =
       userId: string | null;
       keyId: string;
       teamId: string | null;
+    }
+  | {
+      kind: 'session';
+      role: GlobalRole;
+      userId: string;
+      keyId: null;
+      teamId: null;
+      sessionId: string;
     };
 
 export const MASTER: Principal = {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type EnvRefProblem, resolveEnvRefs } from './env-refs.js';
-import { type FileConfig, fileSchema, KNOWN_KEYS, type ModelEntry } from './schema.js';
+import { authSchema, type FileConfig, fileSchema, KNOWN_KEYS, type ModelEntry } from './schema.js';
 import type { GatehouseConfig } from './types.js';
 
 export class ConfigError extends Error {
@@ -93,8 +93,9 @@ export function parseYaml(text: string, source: string): Record<string, unknown>
 }
 
 function parsePort(text: string, what: string, problems: { path: string; message: string }[]) {
+  // Digits only: Number() alone would take " " (as 0), "0x1f90" and "1e3".
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+  if (!/^[0-9]{1,5}$/.test(text) || n > 65535) {
     problems.push({ path: what, message: `"${text}" is not a port number (0-65535)` });
     return undefined;
   }
@@ -129,7 +130,11 @@ export function fromObject(
   const problems: EnvRefProblem[] = [];
   const resolved = resolveEnvRefs(raw, env, problems) as Record<string, unknown>;
   const parsed = fileSchema.safeParse(resolved);
-  if (!parsed.success) problems.push(...zodProblems(parsed.error));
+  if (!parsed.success) {
+    // A missing variable is already reported at its key; the schema would repeat it as "received undefined".
+    const unresolved = new Set(problems.map((p) => p.path));
+    problems.push(...zodProblems(parsed.error).filter((p) => !unresolved.has(p.path)));
+  }
   const envProblems: { path: string; message: string }[] = [];
   const port =
     opts.cli?.port ?? (env.PORT ? parsePort(env.PORT, 'env PORT', envProblems) : undefined) ?? 4000;
@@ -169,6 +174,7 @@ export function fromObject(
     sso: { connections: f.sso?.connections ?? [] },
     roleMapping: f.role_mapping,
     groupSync: f.group_sync,
+    auth: f.auth ?? authSchema.parse({}),
   };
   const warnings = unknownKeyWarnings(raw);
   if (masterKey === 'sk-1234') {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GLOBAL_ROLES, ORG_ROLES, TEAM_ROLES } from '../access/roles.js';
-import { isDuration } from './duration.js';
+import { durationMs, isDuration } from './duration.js';
 
 const role = z.enum(GLOBAL_ROLES, {
   error: () => `must be one of ${GLOBAL_ROLES.join(', ')}`,
@@ -10,6 +10,9 @@ const roleInsensitive = z.preprocess((v) => (typeof v === 'string' ? v.toLowerCa
 const duration = z
   .string()
   .refine(isDuration, 'must be a duration like 30s, 15m, 24h, 30d, 1w or 1mo');
+const fixedDuration = z
+  .string()
+  .refine((s) => durationMs(s) !== null, 'must be a duration like 30s, 15m, 8h or 7d');
 const money = z.number().nonnegative();
 const limit = z.number().int().positive();
 const models = z.array(z.string().min(1));
@@ -169,22 +172,24 @@ export const roleRuleSchema = z
     }
   });
 
-export const roleMappingSchema = z
-  .strictObject({
-    precedence: z.array(roleInsensitive).optional(),
-    default_role: roleInsensitive.default('internal_user_viewer'),
-    rules: z.array(roleRuleSchema).default([]),
-    app_roles: z.boolean().default(true),
-  })
-  .superRefine((m, ctx) => {
-    const seen = new Set<string>();
-    for (const [i, r] of (m.precedence ?? []).entries()) {
-      if (seen.has(r)) {
-        ctx.addIssue({ code: 'custom', path: ['precedence', i], message: `${r} is listed twice` });
+export const roleMappingSchema = z.strictObject({
+  // Checked on the list itself, so a problem in `rules` does not hide it.
+  precedence: z
+    .array(roleInsensitive)
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      for (const [i, r] of list.entries()) {
+        if (seen.has(r)) {
+          ctx.addIssue({ code: 'custom', path: [i], message: `${r} is listed twice` });
+        }
+        seen.add(r);
       }
-      seen.add(r);
-    }
-  });
+    })
+    .optional(),
+  default_role: roleInsensitive.default('internal_user_viewer'),
+  rules: z.array(roleRuleSchema).default([]),
+  app_roles: z.boolean().default(true),
+});
 
 export const groupSyncSchema = z.strictObject({
   create_teams: z.boolean().default(true),
@@ -194,23 +199,44 @@ export const groupSyncSchema = z.strictObject({
   background_interval: duration.optional(),
 });
 
-export const ssoSchema = z
-  .strictObject({
-    connections: z.array(connectionSchema).default([]),
-  })
-  .superRefine((s, ctx) => {
-    const seen = new Set<string>();
-    for (const [i, c] of s.connections.entries()) {
-      if (seen.has(c.id)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['connections', i, 'id'],
-          message: `duplicate connection id "${c.id}"`,
-        });
-      }
-      seen.add(c.id);
-    }
-  });
+export const ssoSchema = z.strictObject({
+  connections: z
+    .array(connectionSchema)
+    .superRefine(
+      (list, ctx) => {
+        // Also runs when another connection is invalid (so entries may be unparsed input),
+        // so that every problem is reported at once.
+        const seen = new Set<string>();
+        for (const [i, c] of (list as readonly unknown[]).entries()) {
+          const id = c !== null && typeof c === 'object' ? (c as { id?: unknown }).id : undefined;
+          if (typeof id !== 'string') continue;
+          if (seen.has(id)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'id'],
+              message: `duplicate connection id "${id}"`,
+            });
+          }
+          seen.add(id);
+        }
+      },
+      { when: (payload) => Array.isArray(payload.value) },
+    )
+    .default([]),
+});
+
+export const authSchema = z.strictObject({
+  session_idle_timeout: fixedDuration.default('8h'),
+  session_absolute_timeout: fixedDuration.default('24h'),
+  local_login: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      allowed_roles: z.array(role).min(1).default(['proxy_admin']),
+      max_failures: z.number().int().min(1).max(100).default(5),
+      lockout: fixedDuration.default('15m'),
+    })
+    .prefault({}),
+});
 
 export const fileSchema = z.looseObject({
   model_list: z.array(modelEntrySchema).optional(),
@@ -229,6 +255,7 @@ export const fileSchema = z.looseObject({
   sso: ssoSchema.optional(),
   role_mapping: roleMappingSchema.optional(),
   group_sync: groupSyncSchema.optional(),
+  auth: authSchema.optional(),
 });
 
 export type FileConfig = z.infer<typeof fileSchema>;
@@ -239,10 +266,19 @@ export type ConnectionConfig = z.infer<typeof connectionSchema>;
 export type RoleMappingConfig = z.infer<typeof roleMappingSchema>;
 export type RoleRuleConfig = z.infer<typeof roleRuleSchema>;
 export type GroupSyncConfig = z.infer<typeof groupSyncSchema>;
+export type AuthConfig = z.infer<typeof authSchema>;
 
 /** Keys Gatehouse knows at each level; anything else is reported as a warning, not an error. */
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
-  '': ['model_list', 'litellm_settings', 'general_settings', 'sso', 'role_mapping', 'group_sync'],
+  '': [
+    'model_list',
+    'litellm_settings',
+    'general_settings',
+    'sso',
+    'role_mapping',
+    'group_sync',
+    'auth',
+  ],
   litellm_settings: ['default_team_params', 'default_internal_user_params'],
   general_settings: ['master_key', 'database_url'],
   'litellm_settings.default_team_params': [

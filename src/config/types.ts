@@ -1,4 +1,5 @@
 import type {
+  AuthConfig,
   ConnectionConfig,
   DefaultTeamParams,
   DefaultUserParams,
@@ -27,4 +28,5 @@ export interface GatehouseConfig {
   /** Undefined when the file does not set it: then the database (UI/API) holds it. */
   roleMapping: RoleMappingConfig | undefined;
   groupSync: GroupSyncConfig | undefined;
+  auth: AuthConfig;
 }

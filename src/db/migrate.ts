@@ -1,11 +1,13 @@
 import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Db } from './connect.js';
 import { core } from './migrations/001_core.js';
+import { access } from './migrations/002_access.js';
 
 /** Migrations are code, not files read at run time, so the built package carries them. */
 function migrations(dialect: Db['dialect']): Record<string, Migration> {
   return {
     '001_core': core(dialect),
+    '002_access': access,
   };
 }
 

@@ -131,7 +131,29 @@ export interface SettingsTable {
   updated_by: string | null;
 }
 
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  method: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface LoginFailuresTable {
+  login: string;
+  failures: number;
+  first_failure_at: string;
+  locked_until: string | null;
+}
+
 export interface Database {
+  sessions: SessionsTable;
+  login_failures: LoginFailuresTable;
   organizations: OrganizationsTable;
   teams: TeamsTable;
   users: UsersTable;

@@ -11,6 +11,8 @@ export const ERROR_CATALOGUE = {
   key_blocked: { status: 401, message: 'This key is blocked.' },
   key_expired: { status: 401, message: 'This key has expired.' },
   user_inactive: { status: 401, message: 'The user owning these credentials is deactivated.' },
+  session_invalid: { status: 401, message: 'The session has ended; sign in again.' },
+  csrf_failed: { status: 403, message: 'Missing or wrong CSRF token.' },
   forbidden: { status: 403, message: 'You are not allowed to do this.' },
   not_found: { status: 404, message: 'Not found.' },
   route_not_found: { status: 404, message: 'No such route.' },

@@ -21,6 +21,7 @@ const OPENAI_TYPES: Partial<Record<AppError['code'], string>> = {
   key_blocked: 'authentication_error',
   key_expired: 'authentication_error',
   user_inactive: 'authentication_error',
+  session_invalid: 'authentication_error',
   forbidden: 'permission_error',
   not_found: 'not_found_error',
   route_not_found: 'not_found_error',

@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../access/authenticate.js';
+import type { Principal } from '../access/principal.js';
 import type { ModelEntry } from '../config/schema.js';
 import type { KeyCache } from '../keys/cache.js';
 
@@ -8,7 +9,7 @@ import type { KeyCache } from '../keys/cache.js';
  * "no restriction at this level", as in LiteLLM.
  */
 export function allowedModels(
-  principal: ReturnType<Authenticator['authenticate']>,
+  principal: Principal,
   keys: KeyCache,
 ): ((model: string) => boolean) | null {
   if (principal.kind === 'master' || !principal.keyId) return null;
@@ -21,8 +22,8 @@ export function installModelRoutes(
   app: FastifyInstance,
   deps: { models: ModelEntry[]; auth: Authenticator; keys: KeyCache; startedAt: number },
 ): void {
-  const handler = async (request: Parameters<Authenticator['authenticate']>[0]) => {
-    const principal = deps.auth.authenticate(request);
+  const handler = async (request: FastifyRequest) => {
+    const principal = deps.auth.authenticateKey(request);
     const allowed = allowedModels(principal, deps.keys);
     const names = [...new Set(deps.models.map((m) => m.model_name))].filter(
       (n) => !allowed || allowed(n),

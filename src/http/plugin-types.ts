@@ -1,12 +1,19 @@
-import type { Permission } from '../access/policy.js';
+import type { FastifyRequest } from 'fastify';
+import type { Target } from '../access/guard.js';
+import type { Action, Scope } from '../access/matrix.js';
 import type { Principal } from '../access/principal.js';
+import type { Subject } from '../access/subject.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Every management route declares what it needs; a route without one is refused at start-up. */
-    permission?: Permission;
+    /** Every management route declares its action; a route without one is refused at start-up. */
+    permission?: Action;
+    /** What the request acts on; derived from `:id` and the action when absent. */
+    target?: (request: FastifyRequest) => Target;
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** Set by the guard: the caller and the scope their request was allowed under. */
+    access: { subject: Subject; scope: Scope } | null;
   }
 }

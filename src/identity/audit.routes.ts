@@ -30,15 +30,3 @@ export const auditRoutes: ApiRoutes = (app, { services }) => {
     return { data, next_cursor: more && last ? String(last.id) : null };
   });
 };
-
-export const meRoutes: ApiRoutes = (app, { services }) => {
-  app.get('/me', { config: { permission: 'me:read' } }, async (req) => {
-    const p = req.principal;
-    if (!p || p.kind === 'master') {
-      return { principal: 'master_key', role: 'proxy_admin', user: null, teams: [] };
-    }
-    const user = p.userId ? await services.users.get(p.userId) : null;
-    const teams = p.userId ? await services.memberships.listUserTeams(p.userId) : [];
-    return { principal: 'api_key', key_id: p.keyId, role: p.role, user, teams };
-  });
-};

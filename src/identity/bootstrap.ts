@@ -1,3 +1,4 @@
+import { generatePassword, hashPassword } from '../access/passwords.js';
 import { SYSTEM, write } from './context.js';
 import type { Services } from './services.js';
 
@@ -6,6 +7,8 @@ const FLAG = 'bootstrap.completed';
 export interface BootstrapCredentials {
   userName: string;
   userId: string;
+  /** For the break-glass login (POST /auth/login, the UI). */
+  password: string;
   key: string;
 }
 
@@ -31,6 +34,8 @@ export async function bootstrapAdmin(services: Services): Promise<BootstrapCrede
     .executeTakeFirst();
   if (admin) return null;
   const actor = { ...SYSTEM, id: 'bootstrap' };
+  const password = generatePassword();
+  const passwordHash = await hashPassword(password);
   return write(ctx, actor, async (s) => {
     const u = await services.users.create(
       {
@@ -38,6 +43,7 @@ export async function bootstrapAdmin(services: Services): Promise<BootstrapCrede
         display_name: 'Bootstrap admin',
         role: 'proxy_admin',
         source: 'bootstrap',
+        password_hash: passwordHash,
       },
       actor,
       s,
@@ -56,6 +62,6 @@ export async function bootstrapAdmin(services: Services): Promise<BootstrapCrede
       actor,
       s,
     );
-    return { userName: 'admin', userId: u.id, key: key.key };
+    return { userName: 'admin', userId: u.id, password, key: key.key };
   });
 }

@@ -165,8 +165,9 @@ export function membershipsService(ctx: ServiceContext) {
     role: OrgRole,
     source: string,
     actor: Actor,
+    scope?: WriteScope,
   ): Promise<Membership<OrgRole>> {
-    return write(ctx, actor, async (s) => {
+    const run = async (s: WriteScope) => {
       await requireOrgRow(s.trx, orgId);
       await requireUser(s, userId);
       const existing = await s.trx
@@ -201,7 +202,8 @@ export function membershipsService(ctx: ServiceContext) {
       });
       s.changed({ kind: 'user', id: userId });
       return { user_id: userId, role, source, created_at: existing?.created_at ?? s.now };
-    });
+    };
+    return scope ? run(scope) : write(ctx, actor, run);
   }
 
   async function removeOrgMember(

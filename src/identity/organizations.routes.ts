@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type ApiRoutes, actor } from '../http/api.js';
+import { visibility } from '../access/guard.js';
+import { type ApiRoutes, access, actor } from '../http/api.js';
 import { duration, id, models, money, name, orgRole, source } from '../http/fields.js';
 import { listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
@@ -20,12 +21,17 @@ export const organizationRoutes: ApiRoutes = (app, { services }) => {
   const orgs = services.organizations;
 
   app.get('/organizations', { config: { permission: 'organizations:read' } }, async (req) =>
-    orgs.list(parse(z.strictObject(listQuery), req.query, 'query')),
+    orgs.list(
+      parse(z.strictObject(listQuery), req.query, 'query'),
+      visibility(access(req).subject, 'organizations:read'),
+    ),
   );
 
+  // Only proxy admins create organizations: no narrower scope can hold a new one.
+  const global = () => ({ kind: 'list' as const });
   app.post(
     '/organizations',
-    { config: { permission: 'organizations:write' } },
+    { config: { permission: 'organizations:create', target: global } },
     async (req, reply) => {
       const org = await orgs.create(parse(createBody, req.body), actor(req));
       return reply.status(201).send(org);
@@ -38,7 +44,7 @@ export const organizationRoutes: ApiRoutes = (app, { services }) => {
 
   app.patch(
     '/organizations/:id',
-    { config: { permission: 'organizations:write' } },
+    { config: { permission: 'organizations:update' } },
     async (req) => {
       const { id } = parse(idParam, req.params, 'path');
       return orgs.update(id, parse(updateBody, req.body), actor(req));
@@ -47,7 +53,7 @@ export const organizationRoutes: ApiRoutes = (app, { services }) => {
 
   app.delete(
     '/organizations/:id',
-    { config: { permission: 'organizations:write' } },
+    { config: { permission: 'organizations:delete' } },
     async (req, reply) => {
       await orgs.remove(parse(idParam, req.params, 'path').id, actor(req));
       return reply.status(204).send();
@@ -56,7 +62,7 @@ export const organizationRoutes: ApiRoutes = (app, { services }) => {
 
   app.get(
     '/organizations/:id/members',
-    { config: { permission: 'organizations:read' } },
+    { config: { permission: 'org_members:read' } },
     async (req) => {
       const { id } = parse(idParam, req.params, 'path');
       return { data: await services.memberships.listOrgMembers(id) };
@@ -65,7 +71,7 @@ export const organizationRoutes: ApiRoutes = (app, { services }) => {
 
   app.post(
     '/organizations/:id/members',
-    { config: { permission: 'organizations:write' } },
+    { config: { permission: 'org_members:write' } },
     async (req, reply) => {
       const { id } = parse(idParam, req.params, 'path');
       const body = parse(addMemberBody, req.body);
@@ -82,7 +88,7 @@ export const organizationRoutes: ApiRoutes = (app, { services }) => {
 
   app.delete(
     '/organizations/:id/members/:userId',
-    { config: { permission: 'organizations:write' } },
+    { config: { permission: 'org_members:write' } },
     async (req, reply) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
       const { source } = parse(sourceQuery, req.query, 'query');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import type { Visibility } from '../access/guard.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { readList } from '../db/json.js';
 import type { OrganizationsTable } from '../db/schema.js';
@@ -92,10 +93,10 @@ export function organizationsService(ctx: ServiceContext) {
     return toOrganization(await requireOrgRow(db, id));
   }
 
-  async function list(q: {
-    limit: number;
-    cursor?: string | undefined;
-  }): Promise<Page<Organization>> {
+  async function list(
+    q: { limit: number; cursor?: string | undefined },
+    visible?: Visibility | null,
+  ): Promise<Page<Organization>> {
     const after = decodeCursor(q.cursor);
     let query = db
       .selectFrom('organizations')
@@ -104,6 +105,7 @@ export function organizationsService(ctx: ServiceContext) {
       .orderBy('id')
       .limit(q.limit + 1);
     if (after) query = query.where(afterPosition(after));
+    if (visible) query = query.where('id', 'in', ['', ...visible.orgIds]);
     return toPage(await query.execute(), q.limit, toOrganization);
   }
 

@@ -1,3 +1,4 @@
+import type { SessionStore } from '../access/sessions.js';
 import type { KeyCache } from '../keys/cache.js';
 import { keysService } from '../keys/keys.js';
 import type { ServiceContext } from './context.js';
@@ -7,7 +8,7 @@ import { teamsService } from './teams.js';
 import { usersService } from './users.js';
 
 /** The identity core: the only code that changes users, teams, orgs, memberships and keys. */
-export function buildServices(ctx: ServiceContext, keyCache: KeyCache) {
+export function buildServices(ctx: ServiceContext, keyCache: KeyCache, sessions: SessionStore) {
   return {
     ctx,
     users: usersService(ctx),
@@ -16,6 +17,7 @@ export function buildServices(ctx: ServiceContext, keyCache: KeyCache) {
     memberships: membershipsService(ctx),
     keys: keysService(ctx),
     keyCache,
+    sessions,
   };
 }
 

@@ -1,5 +1,7 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type ApiRoutes, actor } from '../http/api.js';
+import { authorize, visibility } from '../access/guard.js';
+import { type ApiRoutes, access, actor } from '../http/api.js';
 import { budgetFields, id, name, source, teamRole } from '../http/fields.js';
 import { listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
@@ -40,61 +42,87 @@ const addMemberBody = z.strictObject({ user_id: id, role: teamRole.default('memb
 const memberRoleBody = z.strictObject({ role: teamRole });
 const sourceQuery = z.strictObject({ source: source.default('manual') });
 
+const newTeam = (req: FastifyRequest) => {
+  const org = (req.body as Record<string, unknown> | null)?.organization_id;
+  return { kind: 'new_team' as const, organizationId: typeof org === 'string' ? org : null };
+};
+
 export const teamRoutes: ApiRoutes = (app, { services }) => {
+  const db = services.ctx.db.kysely;
+
   app.get('/teams', { config: { permission: 'teams:read' } }, async (req) =>
-    services.teams.list(parse(listParams, req.query, 'query')),
+    services.teams.list(
+      parse(listParams, req.query, 'query'),
+      visibility(access(req).subject, 'teams:read'),
+    ),
   );
 
-  app.post('/teams', { config: { permission: 'teams:write' } }, async (req, reply) => {
-    const { members, ...input } = parse(createBody, req.body);
-    const who = actor(req);
-    const team = await write(services.ctx, who, async (s) => {
-      const t = await services.teams.create(input, who, s);
-      for (const m of members ?? []) {
-        await services.memberships.addTeamMember(t.id, m.user_id, m.role, 'manual', who, s);
-      }
-      return t;
-    });
-    return reply.status(201).send(team);
-  });
+  app.post(
+    '/teams',
+    { config: { permission: 'teams:create', target: newTeam } },
+    async (req, reply) => {
+      const { members, ...input } = parse(createBody, req.body);
+      const who = actor(req);
+      const team = await write(services.ctx, who, async (s) => {
+        const t = await services.teams.create(input, who, s);
+        for (const m of members ?? []) {
+          await services.memberships.addTeamMember(t.id, m.user_id, m.role, 'manual', who, s);
+        }
+        return t;
+      });
+      return reply.status(201).send(team);
+    },
+  );
 
   app.get('/teams/:id', { config: { permission: 'teams:read' } }, async (req) => {
     const { id } = parse(idParam, req.params, 'path');
     return services.teams.get(id);
   });
 
-  app.patch('/teams/:id', { config: { permission: 'teams:write' } }, async (req) => {
+  app.patch('/teams/:id', { config: { permission: 'teams:update' } }, async (req) => {
     const { id } = parse(idParam, req.params, 'path');
-    return services.teams.update(id, parse(updateBody, req.body), actor(req));
+    const patch = parse(updateBody, req.body);
+    if (patch.organization_id) {
+      // Moving a team into an organization needs the right to create teams there.
+      await authorize(db, access(req).subject, 'teams:create', {
+        kind: 'new_team',
+        organizationId: patch.organization_id,
+      });
+    }
+    return services.teams.update(id, patch, actor(req));
   });
 
-  app.delete('/teams/:id', { config: { permission: 'teams:write' } }, async (req, reply) => {
+  app.delete('/teams/:id', { config: { permission: 'teams:delete' } }, async (req, reply) => {
     const { id } = parse(idParam, req.params, 'path');
     await services.teams.remove(id, actor(req));
     return reply.status(204).send();
   });
 
-  app.get('/teams/:id/members', { config: { permission: 'teams:read' } }, async (req) => {
+  app.get('/teams/:id/members', { config: { permission: 'team_members:read' } }, async (req) => {
     const { id } = parse(idParam, req.params, 'path');
     return { data: await services.memberships.listTeamMembers(id) };
   });
 
-  app.post('/teams/:id/members', { config: { permission: 'teams:write' } }, async (req, reply) => {
-    const { id } = parse(idParam, req.params, 'path');
-    const body = parse(addMemberBody, req.body);
-    const m = await services.memberships.addTeamMember(
-      id,
-      body.user_id,
-      body.role,
-      'manual',
-      actor(req),
-    );
-    return reply.status(201).send(m);
-  });
+  app.post(
+    '/teams/:id/members',
+    { config: { permission: 'team_members:write' } },
+    async (req, reply) => {
+      const { id } = parse(idParam, req.params, 'path');
+      const body = parse(addMemberBody, req.body);
+      const m = await services.memberships.addTeamMember(
+        id,
+        body.user_id,
+        body.role,
+        'manual',
+        actor(req),
+      );
+      return reply.status(201).send(m);
+    },
+  );
 
   app.patch(
     '/teams/:id/members/:userId',
-    { config: { permission: 'teams:write' } },
+    { config: { permission: 'team_members:write' } },
     async (req) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
       const { source } = parse(sourceQuery, req.query, 'query');
@@ -106,7 +134,7 @@ export const teamRoutes: ApiRoutes = (app, { services }) => {
   /** Removes the membership of one source (default: manual); IdP-sourced ones come back at next sync. */
   app.delete(
     '/teams/:id/members/:userId',
-    { config: { permission: 'teams:write' } },
+    { config: { permission: 'team_members:write' } },
     async (req, reply) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
       const { source } = parse(sourceQuery, req.query, 'query');

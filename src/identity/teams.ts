@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import { type SqlBool, sql } from 'kysely';
+import type { Visibility } from '../access/guard.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { bool, int, readList } from '../db/json.js';
 import type { TeamsTable } from '../db/schema.js';
@@ -129,7 +131,7 @@ export function teamsService(ctx: ServiceContext) {
     return toTeam(await requireTeamRow(db, id));
   }
 
-  async function list(q: TeamQuery): Promise<Page<Team>> {
+  async function list(q: TeamQuery, visible?: Visibility | null): Promise<Page<Team>> {
     const after = decodeCursor(q.cursor);
     let query = db
       .selectFrom('teams')
@@ -138,6 +140,17 @@ export function teamsService(ctx: ServiceContext) {
       .orderBy('id')
       .limit(q.limit + 1);
     if (after) query = query.where(afterPosition(after));
+    if (visible) {
+      const teamIds = [...visible.memberTeamIds, ...visible.adminTeamIds];
+      const { orgIds } = visible;
+      query = query.where((eb) =>
+        eb.or([
+          ...(teamIds.length ? [eb('id', 'in', teamIds)] : []),
+          ...(orgIds.length ? [eb('organization_id', 'in', orgIds)] : []),
+          sql<SqlBool>`1 = 0`,
+        ]),
+      );
+    }
     if (q.name) query = query.where('name', '=', q.name);
     if (q.organization_id) query = query.where('organization_id', '=', q.organization_id);
     if (q.external_id) query = query.where('external_id', '=', q.external_id);

@@ -1,11 +1,17 @@
 import { z } from 'zod';
-import { type ApiRoutes, actor } from '../http/api.js';
+import { assertAssignable, authorize, visibility } from '../access/guard.js';
+import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../access/passwords.js';
+import { type ApiRoutes, access, actor } from '../http/api.js';
 import { budgetFields, globalRole, id, teamRole } from '../http/fields.js';
 import { boolQuery, listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
 import { write } from './context.js';
 
 const email = z.email({ error: 'must be an email address' }).max(320);
+const password = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
+  .max(PASSWORD_MAX_LENGTH);
 const profile = {
   email: email.optional(),
   user_name: z.string().trim().min(1).max(320).optional(),
@@ -19,6 +25,10 @@ const profile = {
 const createBody = z.strictObject({
   ...profile,
   email,
+  /** A local password makes this a break-glass account (see POST /auth/login). */
+  password: password.optional(),
+  /** Org admins must create users inside one of their organizations. */
+  organization_id: id.optional(),
   /** Team memberships to create with the user, all or nothing. */
   teams: z
     .array(z.strictObject({ team_id: id, role: teamRole.default('member') }))
@@ -26,6 +36,7 @@ const createBody = z.strictObject({
     .optional(),
 });
 const updateBody = z.strictObject({ ...profile, email: email.nullable().optional() });
+const passwordBody = z.strictObject({ password: password.nullable() });
 const listParams = z.strictObject({
   ...listQuery,
   email: z.string().optional(),
@@ -35,23 +46,62 @@ const listParams = z.strictObject({
 });
 const idParam = z.strictObject({ id });
 
+const bodyField = (body: unknown, field: string): string | null => {
+  const v = body && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
+  return typeof v === 'string' ? v : null;
+};
+
 export const userRoutes: ApiRoutes = (app, { services }) => {
+  const db = services.ctx.db.kysely;
+
   app.get('/users', { config: { permission: 'users:read' } }, async (req) =>
-    services.users.list(parse(listParams, req.query, 'query')),
+    services.users.list(
+      parse(listParams, req.query, 'query'),
+      visibility(access(req).subject, 'users:read'),
+    ),
   );
 
-  app.post('/users', { config: { permission: 'users:write' } }, async (req, reply) => {
-    const { teams, ...input } = parse(createBody, req.body);
-    const who = actor(req);
-    const user = await write(services.ctx, who, async (s) => {
-      const u = await services.users.create(input, who, s);
-      for (const t of teams ?? []) {
-        await services.memberships.addTeamMember(t.team_id, u.id, t.role, 'manual', who, s);
-      }
-      return u;
-    });
-    return reply.status(201).send(user);
-  });
+  app.post(
+    '/users',
+    {
+      config: {
+        permission: 'users:create',
+        target: (req) => ({
+          kind: 'new_user',
+          organizationId: bodyField(req.body, 'organization_id'),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const { teams, password, organization_id, ...input } = parse(createBody, req.body);
+      const { subject } = access(req);
+      assertAssignable(subject, input.role);
+      if (password !== undefined)
+        await authorize(db, subject, 'users:set_password', { kind: 'list' });
+      for (const t of teams ?? [])
+        await authorize(db, subject, 'team_members:write', { kind: 'team', id: t.team_id });
+      const who = actor(req);
+      const passwordHash = password === undefined ? undefined : await hashPassword(password);
+      const user = await write(services.ctx, who, async (s) => {
+        const u = await services.users.create({ ...input, password_hash: passwordHash }, who, s);
+        if (organization_id) {
+          await services.memberships.addOrgMember(
+            organization_id,
+            u.id,
+            'member',
+            'manual',
+            who,
+            s,
+          );
+        }
+        for (const t of teams ?? []) {
+          await services.memberships.addTeamMember(t.team_id, u.id, t.role, 'manual', who, s);
+        }
+        return u;
+      });
+      return reply.status(201).send(user);
+    },
+  );
 
   app.get('/users/:id', { config: { permission: 'users:read' } }, async (req) => {
     const { id } = parse(idParam, req.params, 'path');
@@ -59,12 +109,26 @@ export const userRoutes: ApiRoutes = (app, { services }) => {
     return { ...user, teams: await services.memberships.listUserTeams(id) };
   });
 
-  app.patch('/users/:id', { config: { permission: 'users:write' } }, async (req) => {
+  app.patch('/users/:id', { config: { permission: 'users:update' } }, async (req) => {
     const { id } = parse(idParam, req.params, 'path');
-    return services.users.update(id, parse(updateBody, req.body), actor(req));
+    const patch = parse(updateBody, req.body);
+    assertAssignable(access(req).subject, patch.role);
+    return services.users.update(id, patch, actor(req));
   });
 
-  app.delete('/users/:id', { config: { permission: 'users:write' } }, async (req, reply) => {
+  /** Sets (or with null, clears) a local break-glass password. */
+  app.put(
+    '/users/:id/password',
+    { config: { permission: 'users:set_password' } },
+    async (req, reply) => {
+      const { id } = parse(idParam, req.params, 'path');
+      const { password: pw } = parse(passwordBody, req.body);
+      await services.users.setPassword(id, pw === null ? null : await hashPassword(pw), actor(req));
+      return reply.status(204).send();
+    },
+  );
+
+  app.delete('/users/:id', { config: { permission: 'users:delete' } }, async (req, reply) => {
     const { id } = parse(idParam, req.params, 'path');
     await services.users.remove(id, actor(req));
     return reply.status(204).send();

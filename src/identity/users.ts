@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import type { Visibility } from '../access/guard.js';
 import type { GlobalRole } from '../access/roles.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { bool, int, readJson, readList } from '../db/json.js';
@@ -60,7 +61,7 @@ export interface CreateUserInput extends BudgetInput {
   password_hash?: string | null | undefined;
 }
 
-export type UpdateUserInput = Omit<CreateUserInput, 'id' | 'source'>;
+export type UpdateUserInput = Omit<CreateUserInput, 'id' | 'source' | 'password_hash'>;
 
 export interface UserQuery {
   limit: number;
@@ -165,13 +166,26 @@ async function setActiveIn(
     .set({ active: int(active), deactivated_at: active ? null : s.now, updated_at: s.now })
     .where('id', '=', row.id)
     .execute();
+  // Sessions do not come back on reactivation: the person signs in again.
+  const sessions = active
+    ? { numUpdatedRows: 0n }
+    : await s.trx
+        .updateTable('sessions')
+        .set({ revoked_at: s.now })
+        .where('user_id', '=', row.id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
   for (const k of keys) s.changed({ kind: 'key', id: k.id });
   await s.audit({
     action: active ? 'user.reactivated' : 'user.deactivated',
     targetType: 'user',
     targetId: row.id,
     before: { active: bool(row.active) },
-    after: { active, keys_affected: keys.length },
+    after: {
+      active,
+      keys_affected: keys.length,
+      sessions_revoked: Number(sessions.numUpdatedRows),
+    },
   });
 }
 
@@ -229,7 +243,7 @@ export function usersService(ctx: ServiceContext) {
     return toUser(await requireUserRow(db, id));
   }
 
-  async function list(q: UserQuery): Promise<Page<User>> {
+  async function list(q: UserQuery, visible?: Visibility | null): Promise<Page<User>> {
     const after = decodeCursor(q.cursor);
     let query = db
       .selectFrom('users')
@@ -238,6 +252,26 @@ export function usersService(ctx: ServiceContext) {
       .orderBy('id')
       .limit(q.limit + 1);
     if (after) query = query.where(afterPosition(after));
+    if (visible) {
+      const { userId, orgIds } = visible;
+      query = query.where((eb) =>
+        eb.or([
+          eb('id', '=', userId ?? ''),
+          ...(orgIds.length
+            ? [
+                eb(
+                  'id',
+                  'in',
+                  eb
+                    .selectFrom('org_memberships')
+                    .select('user_id')
+                    .where('organization_id', 'in', orgIds),
+                ),
+              ]
+            : []),
+        ]),
+      );
+    }
     if (q.email) query = query.where('users.email_normalized', '=', q.email.trim().toLowerCase());
     if (q.role) query = query.where('users.role', '=', q.role);
     if (q.active !== undefined) query = query.where('users.active', '=', int(q.active));
@@ -271,13 +305,7 @@ export function usersService(ctx: ServiceContext) {
         set.user_name = patch.user_name?.trim() ?? null;
         set.user_name_normalized = userName ?? null;
       }
-      for (const k of [
-        'display_name',
-        'given_name',
-        'family_name',
-        'external_id',
-        'password_hash',
-      ] as const) {
+      for (const k of ['display_name', 'given_name', 'family_name', 'external_id'] as const) {
         if (patch[k] !== undefined) set[k] = patch[k];
       }
       if (patch.role !== undefined) {
@@ -302,6 +330,34 @@ export function usersService(ctx: ServiceContext) {
       });
       s.changed({ kind: 'user', id });
       return after;
+    });
+  }
+
+  /** Sets or clears the local (break-glass) password; the user's other sessions end. */
+  async function setPassword(id: string, passwordHash: string | null, actor: Actor): Promise<void> {
+    await write(ctx, actor, async (s) => {
+      const row = await requireUserRow(s.trx, id);
+      await s.trx
+        .updateTable('users')
+        .set({ password_hash: passwordHash, updated_at: s.now })
+        .where('id', '=', id)
+        .execute();
+      const revoked = await s.trx
+        .updateTable('sessions')
+        .set({ revoked_at: s.now })
+        .where('user_id', '=', id)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      await s.audit({
+        action: passwordHash ? 'user.password_set' : 'user.password_cleared',
+        targetType: 'user',
+        targetId: id,
+        before: { has_password: row.password_hash !== null },
+        after: {
+          has_password: passwordHash !== null,
+          sessions_revoked: Number(revoked.numUpdatedRows),
+        },
+      });
     });
   }
 
@@ -343,7 +399,7 @@ export function usersService(ctx: ServiceContext) {
     return Number(r.n);
   }
 
-  return { create, get, list, update, setActive, remove, count };
+  return { create, get, list, update, setPassword, setActive, remove, count };
 }
 
 export type UsersService = ReturnType<typeof usersService>;

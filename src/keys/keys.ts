@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import type { Visibility } from '../access/guard.js';
 import { bool, int, readList } from '../db/json.js';
 import type { ApiKeysTable } from '../db/schema.js';
 import { invalid, notFound } from '../errors/catalogue.js';
@@ -213,7 +214,7 @@ export function keysService(ctx: ServiceContext) {
     return toApiKey(await requireKeyRow(db, id));
   }
 
-  async function list(q: KeyQuery): Promise<Page<ApiKey>> {
+  async function list(q: KeyQuery, visible?: Visibility | null): Promise<Page<ApiKey>> {
     const after = decodeCursor(q.cursor);
     let query = db
       .selectFrom('api_keys')
@@ -222,6 +223,32 @@ export function keysService(ctx: ServiceContext) {
       .orderBy('id')
       .limit(q.limit + 1);
     if (after) query = query.where(afterPosition(after));
+    if (visible) {
+      const { userId, adminTeamIds, orgIds } = visible;
+      query = query.where((eb) =>
+        eb.or([
+          eb('user_id', '=', userId ?? ''),
+          ...(adminTeamIds.length ? [eb('team_id', 'in', adminTeamIds)] : []),
+          ...(orgIds.length
+            ? [
+                eb(
+                  'team_id',
+                  'in',
+                  eb.selectFrom('teams').select('id').where('organization_id', 'in', orgIds),
+                ),
+                eb(
+                  'user_id',
+                  'in',
+                  eb
+                    .selectFrom('org_memberships')
+                    .select('user_id')
+                    .where('organization_id', 'in', orgIds),
+                ),
+              ]
+            : []),
+        ]),
+      );
+    }
     if (q.user_id) query = query.where('user_id', '=', q.user_id);
     if (q.team_id) query = query.where('team_id', '=', q.team_id);
     return toPage(await query.execute(), q.limit, toApiKey);
@@ -273,7 +300,53 @@ export function keysService(ctx: ServiceContext) {
     });
   }
 
-  return { create, get, list, update, remove };
+  /**
+   * The models a person may put on a key they make for themselves: those of the given team, or
+   * for a personal key those of all their teams plus their own grant. An empty list at team
+   * level means "every model", as in LiteLLM. Omitted models become the allowed list, so the
+   * key never silently reaches more.
+   */
+  async function selfServiceModels(
+    userId: string,
+    teamId: string | null,
+    requested: string[] | undefined,
+  ): Promise<string[]> {
+    const user = await db
+      .selectFrom('users')
+      .select('models')
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    const teams = await db
+      .selectFrom('team_memberships as m')
+      .innerJoin('teams as t', 't.id', 'm.team_id')
+      .select(['t.id', 't.models'])
+      .where('m.user_id', '=', userId)
+      .execute();
+    // Not a member: let create() refuse with the precise reason.
+    if (teamId && !teams.some((t) => t.id === teamId)) return requested ?? [];
+    const lists = (teamId ? teams.filter((t) => t.id === teamId) : teams).map((t) =>
+      readList(t.models, 'teams.models'),
+    );
+    if (lists.some((l) => l.length === 0)) return requested ?? [];
+    const allowed = new Set(lists.flat());
+    if (!teamId) for (const m of readList(user?.models ?? '[]', 'users.models')) allowed.add(m);
+    if (allowed.size === 0) {
+      throw invalid(
+        'You belong to no team that grants models; ask an admin to add you to a team.',
+        [{ path: 'models', message: 'no models available' }],
+      );
+    }
+    if (requested === undefined || requested.length === 0) return [...allowed].sort();
+    const extra = requested.filter((m) => !allowed.has(m));
+    if (extra.length > 0) {
+      throw invalid(`models not available to you: ${extra.join(', ')}`, [
+        { path: 'models', message: `you may use ${[...allowed].sort().join(', ')}` },
+      ]);
+    }
+    return requested;
+  }
+
+  return { create, get, list, update, remove, selfServiceModels };
 }
 
 export type KeysService = ReturnType<typeof keysService>;

@@ -1,5 +1,8 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type ApiRoutes, actor } from '../http/api.js';
+import { visibility } from '../access/guard.js';
+import type { Principal } from '../access/principal.js';
+import { type ApiRoutes, access, actor } from '../http/api.js';
 import { duration, id, isoTime, limit, models, money } from '../http/fields.js';
 import { listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
@@ -19,6 +22,8 @@ const createBody = z.strictObject({
   ...fields,
 });
 const updateBody = z.strictObject({ ...fields, blocked: z.boolean().optional() });
+/** What a key's owner may change on their own key: nothing that loosens a limit or a block. */
+const ownUpdateBody = z.strictObject({ name: fields.name, blocked: z.literal(true).optional() });
 const listParams = z.strictObject({
   ...listQuery,
   user_id: z.string().optional(),
@@ -26,28 +31,71 @@ const listParams = z.strictObject({
 });
 const idParam = z.strictObject({ id });
 
+/**
+ * A key request without `user_id` is for the caller's own key; only the master key (or a key
+ * with no owner) creates keys that belong to nobody.
+ */
+function keyOwner(principal: Principal | null, body: unknown): string | null {
+  const given =
+    body && typeof body === 'object' ? (body as Record<string, unknown>).user_id : undefined;
+  if (typeof given === 'string') return given;
+  if (given === null) return null;
+  return principal?.kind === 'master' ? null : (principal?.userId ?? null);
+}
+
+const newKey = (req: FastifyRequest) => {
+  const team = (req.body as Record<string, unknown> | null)?.team_id;
+  return {
+    kind: 'new_key' as const,
+    userId: keyOwner(req.principal, req.body),
+    teamId: typeof team === 'string' ? team : null,
+  };
+};
+
 export const keyRoutes: ApiRoutes = (app, { services }) => {
   app.get('/keys', { config: { permission: 'keys:read' } }, async (req) =>
-    services.keys.list(parse(listParams, req.query, 'query')),
+    services.keys.list(
+      parse(listParams, req.query, 'query'),
+      visibility(access(req).subject, 'keys:read'),
+    ),
   );
 
   /** The only response that ever contains the secret (`key`). */
-  app.post('/keys', { config: { permission: 'keys:write' } }, async (req, reply) => {
-    const created = await services.keys.create(parse(createBody, req.body ?? {}), actor(req));
-    return reply.status(201).header('cache-control', 'no-store').send(created);
-  });
+  app.post(
+    '/keys',
+    { config: { permission: 'keys:create', target: newKey } },
+    async (req, reply) => {
+      const body = parse(createBody, req.body ?? {});
+      const { scope, subject } = access(req);
+      const userId = keyOwner(req.principal, body);
+      if (scope === 'own' && subject.userId) {
+        // Self-service: a personal key reaches only models the person's teams (or own grant) allow.
+        body.models = await services.keys.selfServiceModels(
+          subject.userId,
+          body.team_id ?? null,
+          body.models,
+        );
+      }
+      const created = await services.keys.create({ ...body, user_id: userId }, actor(req));
+      return reply.status(201).header('cache-control', 'no-store').send(created);
+    },
+  );
 
   app.get('/keys/:id', { config: { permission: 'keys:read' } }, async (req) =>
     services.keys.get(parse(idParam, req.params, 'path').id),
   );
 
-  app.patch('/keys/:id', { config: { permission: 'keys:write' } }, async (req) => {
+  app.patch('/keys/:id', { config: { permission: 'keys:update' } }, async (req) => {
     const { id } = parse(idParam, req.params, 'path');
+    if (access(req).scope === 'own') {
+      return services.keys.update(id, parse(ownUpdateBody, req.body), actor(req));
+    }
     return services.keys.update(id, parse(updateBody, req.body), actor(req));
   });
 
-  app.delete('/keys/:id', { config: { permission: 'keys:write' } }, async (req, reply) => {
-    await services.keys.remove(parse(idParam, req.params, 'path').id, actor(req));
+  app.delete('/keys/:id', { config: { permission: 'keys:delete' } }, async (req, reply) => {
+    const { id } = parse(idParam, req.params, 'path');
+    await services.keys.remove(id, actor(req));
     return reply.status(204).send();
   });
 };

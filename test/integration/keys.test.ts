@@ -225,8 +225,18 @@ describe.each(dialects())('virtual keys (%s)', (dialect) => {
       403,
       'forbidden',
     );
-    expectError(
+    const visible = expectStatus<{ data: { id: string }[] }>(
       await t.call({ method: 'GET', url: '/api/v1/users', auth: user.key }),
+      200,
+    );
+    expect(visible.data.map((u) => u.id)).toEqual([user.user.id]);
+    expectError(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/users',
+        payload: { email: 'n@acme.com' },
+        auth: user.key,
+      }),
       403,
       'forbidden',
     );

@@ -1,0 +1,28 @@
+import type { FastifyReply } from 'fastify';
+
+export const SESSION_COOKIE = 'gh_session';
+export const CSRF_COOKIE = 'gh_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+export interface CookiePolicy {
+  secure: boolean;
+  maxAgeSeconds: number;
+}
+
+/** The session secret is HttpOnly; the CSRF token is readable by the UI's script, by design. */
+export function setSessionCookies(
+  reply: FastifyReply,
+  p: CookiePolicy,
+  secret: string,
+  csrf: string,
+): void {
+  const base = { path: '/', sameSite: 'lax' as const, secure: p.secure, maxAge: p.maxAgeSeconds };
+  void reply.setCookie(SESSION_COOKIE, secret, { ...base, httpOnly: true });
+  void reply.setCookie(CSRF_COOKIE, csrf, { ...base, httpOnly: false });
+}
+
+export function clearSessionCookies(reply: FastifyReply, p: CookiePolicy): void {
+  const base = { path: '/', sameSite: 'lax' as const, secure: p.secure };
+  void reply.clearCookie(SESSION_COOKIE, { ...base, httpOnly: true });
+  void reply.clearCookie(CSRF_COOKIE, { ...base, httpOnly: false });
+}

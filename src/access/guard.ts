@@ -1,0 +1,170 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { AppError } from '../errors/catalogue.js';
+import { type Action, assignableRoles, type Scope, scopesFor } from './matrix.js';
+import type { GlobalRole } from './roles.js';
+import { type Subject, teamIdsWhere } from './subject.js';
+
+/** What a request acts on, as far as authorization cares. */
+export type Target =
+  | { kind: 'self' }
+  | { kind: 'list' }
+  | { kind: 'user'; id: string }
+  | { kind: 'team'; id: string }
+  | { kind: 'org'; id: string }
+  | { kind: 'key'; id: string }
+  | { kind: 'new_user'; organizationId: string | null }
+  | { kind: 'new_team'; organizationId: string | null }
+  | { kind: 'new_key'; userId: string | null; teamId: string | null };
+
+/** Ids a list may show, per scope the caller holds; `null` means everything. */
+export interface Visibility {
+  userId: string | null;
+  memberTeamIds: string[];
+  adminTeamIds: string[];
+  orgIds: string[];
+}
+
+const forbidden = (action: Action) =>
+  new AppError('forbidden', `Your role does not allow ${action} on this object.`);
+
+async function inAdminOrg(db: Kysely<Database>, s: Subject, userId: string): Promise<boolean> {
+  if (s.adminOrgs.size === 0) return false;
+  const hit = await db
+    .selectFrom('org_memberships')
+    .select('user_id')
+    .where('user_id', '=', userId)
+    .where('organization_id', 'in', [...s.adminOrgs])
+    .executeTakeFirst();
+  return hit !== undefined;
+}
+
+async function teamOrg(db: Kysely<Database>, teamId: string): Promise<string | null | undefined> {
+  const t = await db
+    .selectFrom('teams')
+    .select('organization_id')
+    .where('id', '=', teamId)
+    .executeTakeFirst();
+  return t === undefined ? undefined : t.organization_id;
+}
+
+/**
+ * The one guard. Returns the scope under which the action is allowed, or throws 403. An object
+ * that does not exist yields 404 only for callers who could have seen it with scope `all`.
+ */
+export async function authorize(
+  db: Kysely<Database>,
+  s: Subject,
+  action: Action,
+  target: Target,
+): Promise<Scope> {
+  const scopes = scopesFor(s.role, action);
+  if (scopes.length === 0) throw forbidden(action);
+  if (scopes.includes('all')) return 'all';
+  for (const scope of scopes) {
+    if (await within(db, s, scope, action, target)) return scope;
+  }
+  throw forbidden(action);
+}
+
+async function within(
+  db: Kysely<Database>,
+  s: Subject,
+  scope: Scope,
+  action: Action,
+  t: Target,
+): Promise<boolean> {
+  const me = s.userId;
+  switch (t.kind) {
+    case 'self':
+      return scope === 'own' && me !== null;
+    case 'list':
+      return true; // narrowed by visibility()
+    case 'user': {
+      if (scope === 'own') return me !== null && t.id === me;
+      if (scope !== 'org' || !(await inAdminOrg(db, s, t.id))) return false;
+      if (action === 'users:read') return true;
+      // Writing a user requires being allowed to hand out that user's current role, and the
+      // user must belong to no organization outside the caller's: an org admin cannot reach
+      // into another organization by adding its people to their own.
+      const u = await db
+        .selectFrom('users')
+        .select('role')
+        .where('id', '=', t.id)
+        .executeTakeFirst();
+      if (u === undefined || !assignableRoles(s.role).includes(u.role as GlobalRole)) return false;
+      const elsewhere = await db
+        .selectFrom('org_memberships')
+        .select('organization_id')
+        .where('user_id', '=', t.id)
+        .where('organization_id', 'not in', [...s.adminOrgs])
+        .executeTakeFirst();
+      return elsewhere === undefined;
+    }
+    case 'team': {
+      if (scope === 'team_member') return s.teams.has(t.id);
+      if (scope === 'team_admin') return s.teams.get(t.id) === 'admin';
+      if (scope === 'org') {
+        const org = await teamOrg(db, t.id);
+        return !!org && s.adminOrgs.has(org);
+      }
+      return false;
+    }
+    case 'org':
+      return scope === 'org' && s.adminOrgs.has(t.id);
+    case 'key': {
+      const k = await db
+        .selectFrom('api_keys')
+        .select(['user_id', 'team_id'])
+        .where('id', '=', t.id)
+        .executeTakeFirst();
+      if (!k) return false;
+      if (scope === 'own') return me !== null && k.user_id === me;
+      if (scope === 'team_admin') return k.team_id !== null && s.teams.get(k.team_id) === 'admin';
+      if (scope === 'org') {
+        if (k.team_id) {
+          const org = await teamOrg(db, k.team_id);
+          if (org && s.adminOrgs.has(org)) return true;
+        }
+        return k.user_id !== null && (await inAdminOrg(db, s, k.user_id));
+      }
+      return false;
+    }
+    case 'new_user':
+      return scope === 'org' && t.organizationId !== null && s.adminOrgs.has(t.organizationId);
+    case 'new_team':
+      return scope === 'org' && t.organizationId !== null && s.adminOrgs.has(t.organizationId);
+    case 'new_key': {
+      if (scope === 'own') return me !== null && t.userId === me;
+      if (scope === 'team_admin') return t.teamId !== null && s.teams.get(t.teamId) === 'admin';
+      if (scope === 'org') {
+        if (t.teamId) {
+          const org = await teamOrg(db, t.teamId);
+          return !!org && s.adminOrgs.has(org);
+        }
+        return t.userId !== null && (await inAdminOrg(db, s, t.userId));
+      }
+      return false;
+    }
+  }
+}
+
+/** For list routes: `null` when the caller sees everything, else the ids each scope opens. */
+export function visibility(s: Subject, action: Action): Visibility | null {
+  const scopes = scopesFor(s.role, action);
+  if (scopes.includes('all')) return null;
+  return {
+    userId: scopes.includes('own') ? s.userId : null,
+    memberTeamIds: scopes.includes('team_member') ? teamIdsWhere(s, false) : [],
+    adminTeamIds: scopes.includes('team_admin') ? teamIdsWhere(s, true) : [],
+    orgIds: scopes.includes('org') ? [...s.adminOrgs] : [],
+  };
+}
+
+/** Refuses to hand out a role above what the caller may grant. */
+export function assertAssignable(s: Subject, role: GlobalRole | undefined): void {
+  if (role === undefined) return;
+  if (!assignableRoles(s.role).includes(role)) {
+    throw new AppError('forbidden', `Your role may not assign the role ${role}.`);
+  }
+}

@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { durationMs } from '../config/duration.js';
+import type { AuthConfig } from '../config/schema.js';
+import { AppError } from '../errors/catalogue.js';
+import { recordAudit } from '../identity/audit.js';
+import type { ServiceContext } from '../identity/context.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import type { GlobalRole } from './roles.js';
+import type { SessionInfo, SessionStore } from './sessions.js';
+
+export interface LoginMeta {
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+  requestId?: string | undefined;
+}
+
+export interface LoginResult {
+  user: { id: string; user_name: string | null; email: string | null; role: GlobalRole };
+  secret: string;
+  csrf: string;
+  session: SessionInfo;
+}
+
+/**
+ * Break-glass login with a local password. It depends on nothing but the database, so it works
+ * when every IdP is down. Failures are counted per login name (in the database, so every
+ * instance agrees) and lock the name out for a while; every attempt is audited.
+ */
+export function localLogin(
+  ctx: ServiceContext,
+  sessions: SessionStore,
+  policy: AuthConfig['local_login'],
+) {
+  const db = ctx.db.kysely;
+  const lockoutMs = durationMs(policy.lockout) ?? 15 * 60_000;
+  // Verified against when the account does not exist, so both paths cost one scrypt.
+  const dummy = hashPassword(randomBytes(16).toString('hex'));
+
+  async function audit(
+    action: 'auth.login_succeeded' | 'auth.login_failed',
+    userId: string | null,
+    login: string,
+    reason: string | null,
+    meta: LoginMeta,
+  ) {
+    await recordAudit(db, {
+      at: ctx.now().toISOString(),
+      actor: { type: 'user', id: userId, ip: meta.ip, requestId: meta.requestId },
+      action,
+      targetType: 'user',
+      targetId: userId,
+      after: { login, method: 'password', ...(reason ? { reason } : {}) },
+    });
+  }
+
+  async function fail(
+    login: string,
+    userId: string | null,
+    reason: string,
+    meta: LoginMeta,
+  ): Promise<never> {
+    const now = ctx.now();
+    const row = await db
+      .selectFrom('login_failures')
+      .selectAll()
+      .where('login', '=', login)
+      .executeTakeFirst();
+    const windowOpen = row && now.getTime() - Date.parse(row.first_failure_at) < lockoutMs;
+    const failures = windowOpen ? row.failures + 1 : 1;
+    const lockedUntil =
+      failures >= policy.max_failures ? new Date(now.getTime() + lockoutMs).toISOString() : null;
+    const values = {
+      failures,
+      first_failure_at: windowOpen ? row.first_failure_at : now.toISOString(),
+      locked_until: lockedUntil,
+    };
+    await db
+      .insertInto('login_failures')
+      .values({ login, ...values })
+      .onConflict((oc) => oc.column('login').doUpdateSet(values))
+      .execute();
+    await audit(
+      'auth.login_failed',
+      userId,
+      login,
+      lockedUntil ? `${reason}; locked out` : reason,
+      meta,
+    );
+    throw new AppError('invalid_credentials', 'Wrong user name or password.');
+  }
+
+  async function login(name: string, password: string, meta: LoginMeta): Promise<LoginResult> {
+    const login = name.trim().toLowerCase();
+    if (!policy.enabled) {
+      await audit('auth.login_failed', null, login, 'local login disabled', meta);
+      throw new AppError('forbidden', 'Local login is disabled; sign in with SSO.');
+    }
+    const lock = await db
+      .selectFrom('login_failures')
+      .select('locked_until')
+      .where('login', '=', login)
+      .executeTakeFirst();
+    if (lock?.locked_until && Date.parse(lock.locked_until) > ctx.now().getTime()) {
+      await audit('auth.login_failed', null, login, 'locked out', meta);
+      const seconds = Math.ceil((Date.parse(lock.locked_until) - ctx.now().getTime()) / 1000);
+      throw new AppError(
+        'rate_limited',
+        `Too many failed attempts; try again in ${seconds} seconds.`,
+      );
+    }
+    const user = await db
+      .selectFrom('users')
+      .select(['id', 'user_name', 'email', 'role', 'active', 'password_hash'])
+      .where((eb) =>
+        eb.or([eb('user_name_normalized', '=', login), eb('email_normalized', '=', login)]),
+      )
+      .executeTakeFirst();
+    const ok = await verifyPassword(password, user?.password_hash ?? (await dummy));
+    if (!user?.password_hash || !ok)
+      return fail(login, user?.id ?? null, 'wrong user name or password', meta);
+    if (user.active === 0) {
+      await audit('auth.login_failed', user.id, login, 'user deactivated', meta);
+      throw new AppError('user_inactive', 'This account is deactivated.');
+    }
+    const role = user.role as GlobalRole;
+    if (!policy.allowed_roles.includes(role)) {
+      await audit(
+        'auth.login_failed',
+        user.id,
+        login,
+        `role ${role} may not use local login`,
+        meta,
+      );
+      throw new AppError(
+        'forbidden',
+        'Local login is not allowed for your role; sign in with SSO.',
+      );
+    }
+    await db.deleteFrom('login_failures').where('login', '=', login).execute();
+    const s = await sessions.create(user.id, 'password', meta);
+    await audit('auth.login_succeeded', user.id, login, null, meta);
+    return {
+      user: { id: user.id, user_name: user.user_name, email: user.email, role },
+      secret: s.secret,
+      csrf: s.csrf,
+      session: s.info,
+    };
+  }
+
+  return { login };
+}
+
+export type LocalLogin = ReturnType<typeof localLogin>;
