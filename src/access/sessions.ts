@@ -73,8 +73,9 @@ export function sessionStore(db: Kysely<Database>, policy: SessionPolicy, now: (
       .where('s.token_hash', '=', hashSecret(secret))
       .executeTakeFirst();
     if (!row) return { ok: false, reason: 'unknown' };
-    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
+    // Deactivation also revokes; report the reason that tells the person what happened.
     if (row.active === 0) return { ok: false, reason: 'user_inactive' };
+    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
     const t = now().getTime();
     if (Date.parse(row.expires_at) <= t) return { ok: false, reason: 'expired' };
     const last = Date.parse(row.last_seen_at);

@@ -1,0 +1,370 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { csrfToken } from '../../src/access/sessions.js';
+import { MASTER_KEY, type TestApp, testApp } from '../support/app.js';
+import { dialects } from '../support/db.js';
+
+/**
+ * Walks every declared management route × every kind of caller, against objects outside the
+ * caller's reach ("foreign") and inside it ("near"), and compares with the table below, which
+ * is written by hand from the access-control requirements — not derived from the matrix code.
+ * A route without a row here fails the test, so a new route cannot skip it.
+ */
+type Caller =
+  | 'master'
+  | 'proxy_admin'
+  | 'proxy_admin_viewer'
+  | 'org_admin'
+  | 'internal_user'
+  | 'internal_user_viewer'
+  | 'session_user';
+type Outcome = 'allow' | 'deny' | 'missing';
+const CALLERS: Caller[] = [
+  'master',
+  'proxy_admin',
+  'proxy_admin_viewer',
+  'org_admin',
+  'internal_user',
+  'internal_user_viewer',
+  'session_user',
+];
+
+// Short names: A allow, D deny (403), N not found (404). Column order = CALLERS.
+const A = 'allow' as const;
+const D = 'deny' as const;
+const N = 'missing' as const;
+type Row = { foreign: Outcome[]; near: Outcome[] };
+const same = (o: Outcome[]): Row => ({ foreign: o, near: o });
+
+//                                         master PA  PAV  OA   IU   IUV  session(IU)
+const EXPECTED: Record<string, Row> = {
+  'GET /api/v1/me': same([A, A, A, A, A, A, A]),
+  'GET /api/v1/me/sessions': same([A, A, A, A, A, A, A]),
+  'DELETE /api/v1/me/sessions/:id': { foreign: [N, N, N, N, N, N, N], near: [N, A, A, A, A, A, A] },
+  'GET /api/v1/users': same([A, A, A, A, A, A, A]),
+  'POST /api/v1/users': { foreign: [A, A, D, D, D, D, D], near: [A, A, D, A, D, D, D] },
+  'GET /api/v1/users/:id': { foreign: [A, A, A, D, D, D, D], near: [A, A, A, A, A, A, A] },
+  'PATCH /api/v1/users/:id': { foreign: [A, A, D, D, D, D, D], near: [A, A, D, A, D, D, D] },
+  'PUT /api/v1/users/:id/password': same([A, A, D, D, D, D, D]),
+  'DELETE /api/v1/users/:id': { foreign: [A, A, D, D, D, D, D], near: [A, A, D, A, D, D, D] },
+  'GET /api/v1/teams': same([A, A, A, A, A, A, A]),
+  'POST /api/v1/teams': { foreign: [A, A, D, D, D, D, D], near: [A, A, D, A, D, D, D] },
+  'GET /api/v1/teams/:id': { foreign: [A, A, A, D, D, D, D], near: [A, A, A, A, A, A, A] },
+  'PATCH /api/v1/teams/:id': { foreign: [A, A, D, D, D, D, D], near: [A, A, D, A, D, D, D] },
+  'DELETE /api/v1/teams/:id': { foreign: [A, A, D, D, D, D, D], near: [A, A, D, A, D, D, D] },
+  'GET /api/v1/teams/:id/members': { foreign: [A, A, A, D, D, D, D], near: [A, A, A, A, A, A, A] },
+  'POST /api/v1/teams/:id/members': { foreign: [A, A, D, D, D, D, D], near: [A, A, D, A, A, D, A] },
+  'PATCH /api/v1/teams/:id/members/:userId': {
+    foreign: [A, A, D, D, D, D, D],
+    near: [A, A, D, A, A, D, A],
+  },
+  'DELETE /api/v1/teams/:id/members/:userId': {
+    foreign: [A, A, D, D, D, D, D],
+    near: [A, A, D, A, A, D, A],
+  },
+  'GET /api/v1/organizations': same([A, A, A, A, D, D, D]),
+  'POST /api/v1/organizations': same([A, A, D, D, D, D, D]),
+  'GET /api/v1/organizations/:id': { foreign: [A, A, A, D, D, D, D], near: [A, A, A, A, D, D, D] },
+  'PATCH /api/v1/organizations/:id': same([A, A, D, D, D, D, D]),
+  'DELETE /api/v1/organizations/:id': same([A, A, D, D, D, D, D]),
+  'GET /api/v1/organizations/:id/members': {
+    foreign: [A, A, A, D, D, D, D],
+    near: [A, A, A, A, D, D, D],
+  },
+  'POST /api/v1/organizations/:id/members': {
+    foreign: [A, A, D, D, D, D, D],
+    near: [A, A, D, A, D, D, D],
+  },
+  'DELETE /api/v1/organizations/:id/members/:userId': {
+    foreign: [A, A, D, D, D, D, D],
+    near: [A, A, D, A, D, D, D],
+  },
+  'GET /api/v1/keys': same([A, A, A, A, A, A, A]),
+  'POST /api/v1/keys': { foreign: [A, A, D, D, D, D, D], near: [A, A, A, A, A, D, A] },
+  'GET /api/v1/keys/:id': { foreign: [A, A, A, D, D, D, D], near: [A, A, A, A, A, A, A] },
+  'PATCH /api/v1/keys/:id': { foreign: [A, A, D, D, D, D, D], near: [A, A, A, A, A, D, A] },
+  'DELETE /api/v1/keys/:id': { foreign: [A, A, D, D, D, D, D], near: [A, A, A, A, A, D, A] },
+  'GET /api/v1/audit': same([A, A, A, D, D, D, D]),
+};
+
+interface World {
+  orgA: string;
+  orgB: string;
+  teamA: string; // in org A; internal_user is its admin, internal_user_viewer a member
+  teamB: string; // in org B; no caller belongs to it
+  users: Record<Exclude<Caller, 'master' | 'session_user'>, { id: string; key: string }>;
+  session: { secret: string; userId: string };
+}
+
+async function buildWorld(t: TestApp): Promise<World> {
+  const sys = { type: 'system' as const, id: 'test' };
+  const s = t.services;
+  const orgA = (await s.organizations.create({ name: 'Org A' }, sys)).id;
+  const orgB = (await s.organizations.create({ name: 'Org B' }, sys)).id;
+  const teamA = (await s.teams.create({ name: 'Team A', organization_id: orgA }, sys)).id;
+  const teamB = (await s.teams.create({ name: 'Team B', organization_id: orgB }, sys)).id;
+  const users = {} as World['users'];
+  for (const role of [
+    'proxy_admin',
+    'proxy_admin_viewer',
+    'org_admin',
+    'internal_user',
+    'internal_user_viewer',
+  ] as const) {
+    const u = await s.users.create({ email: `${role}@acme.com`, role }, sys);
+    const k = await s.keys.create({ user_id: u.id }, sys);
+    users[role] = { id: u.id, key: k.key };
+  }
+  await s.memberships.addOrgMember(orgA, users.org_admin.id, 'org_admin', 'manual', sys);
+  await s.memberships.addTeamMember(teamA, users.internal_user.id, 'admin', 'manual', sys);
+  await s.memberships.addTeamMember(teamA, users.internal_user_viewer.id, 'member', 'manual', sys);
+  const session = await s.sessions.create(users.internal_user.id, 'password', {});
+  return {
+    orgA,
+    orgB,
+    teamA,
+    teamB,
+    users,
+    session: { secret: session.secret, userId: users.internal_user.id },
+  };
+}
+
+function callerUser(w: World, c: Caller): { id: string; key: string } | null {
+  if (c === 'master') return null;
+  if (c === 'session_user') return w.users.internal_user;
+  return w.users[c];
+}
+
+let seq = 0;
+const next = () => `${Date.now().toString(36)}-${(seq++).toString(36)}`;
+
+/**
+ * Builds the request for a route, against a fresh object either out of the caller's reach or
+ * as near to the caller as the route allows (own record, own key, team A, org A).
+ */
+async function requestFor(t: TestApp, w: World, route: string, caller: Caller, near: boolean) {
+  const sys = { type: 'system' as const, id: 'test' };
+  const s = t.services;
+  const me = callerUser(w, caller);
+  const orgScoped = caller === 'org_admin';
+  const org = near ? w.orgA : w.orgB;
+  const team = near ? w.teamA : w.teamB;
+  const freshUser = async (inOrg: string | null) => {
+    const u = await s.users.create({ email: `x${next()}@acme.com`, role: 'internal_user' }, sys);
+    if (inOrg) await s.memberships.addOrgMember(inOrg, u.id, 'member', 'manual', sys);
+    return u.id;
+  };
+  // The user a user-route acts on: yourself when near (or for org admins, someone in org A).
+  const targetUser = async () => {
+    if (!near) return freshUser(w.orgB);
+    if (orgScoped || !me || caller === 'proxy_admin') return freshUser(w.orgA);
+    return me.id;
+  };
+  const targetKey = async () => {
+    if (!near) return (await s.keys.create({ user_id: await freshUser(w.orgB) }, sys)).id;
+    return (await s.keys.create({ user_id: me?.id ?? null }, sys)).id;
+  };
+  const member = async () => {
+    const u = await freshUser(near ? w.orgA : w.orgB);
+    await s.memberships.addTeamMember(team, u, 'member', 'manual', sys);
+    return u;
+  };
+  switch (route) {
+    case 'GET /api/v1/me':
+    case 'GET /api/v1/me/sessions':
+    case 'GET /api/v1/users':
+    case 'GET /api/v1/teams':
+    case 'GET /api/v1/organizations':
+    case 'GET /api/v1/keys':
+    case 'GET /api/v1/audit':
+      return { url: route.split(' ')[1] ?? '' };
+    case 'DELETE /api/v1/me/sessions/:id': {
+      const owner = near && me ? me.id : await freshUser(null);
+      const sess = await s.sessions.create(owner, 'password', {});
+      return { url: `/api/v1/me/sessions/${sess.info.id}` };
+    }
+    case 'POST /api/v1/users':
+      return {
+        url: '/api/v1/users',
+        payload: { email: `n${next()}@acme.com`, role: 'internal_user', organization_id: org },
+      };
+    case 'GET /api/v1/users/:id':
+      return { url: `/api/v1/users/${await targetUser()}` };
+    case 'PATCH /api/v1/users/:id':
+      return { url: `/api/v1/users/${await targetUser()}`, payload: { display_name: 'Renamed' } };
+    case 'PUT /api/v1/users/:id/password':
+      return {
+        url: `/api/v1/users/${await targetUser()}/password`,
+        payload: { password: 'correct horse battery' },
+      };
+    case 'DELETE /api/v1/users/:id':
+      return {
+        url: `/api/v1/users/${near && !orgScoped && me && caller !== 'proxy_admin' ? await freshUser(null) : await targetUser()}`,
+      };
+    case 'POST /api/v1/teams':
+      return { url: '/api/v1/teams', payload: { name: `t-${next()}`, organization_id: org } };
+    case 'GET /api/v1/teams/:id':
+    case 'GET /api/v1/teams/:id/members':
+      return { url: `/api/v1/teams/${team}${route.endsWith('members') ? '/members' : ''}` };
+    case 'PATCH /api/v1/teams/:id':
+      return { url: `/api/v1/teams/${team}`, payload: { name: near ? 'Team A' : 'Team B' } };
+    case 'DELETE /api/v1/teams/:id': {
+      const doomed = await s.teams.create({ name: `doomed-${next()}`, organization_id: org }, sys);
+      if (near && me) await s.memberships.addTeamMember(doomed.id, me.id, 'admin', 'manual', sys);
+      return { url: `/api/v1/teams/${doomed.id}` };
+    }
+    case 'POST /api/v1/teams/:id/members':
+      return {
+        url: `/api/v1/teams/${team}/members`,
+        payload: { user_id: await freshUser(near ? w.orgA : w.orgB) },
+      };
+    case 'PATCH /api/v1/teams/:id/members/:userId':
+      return { url: `/api/v1/teams/${team}/members/${await member()}`, payload: { role: 'admin' } };
+    case 'DELETE /api/v1/teams/:id/members/:userId':
+      return { url: `/api/v1/teams/${team}/members/${await member()}` };
+    case 'POST /api/v1/organizations':
+      return { url: '/api/v1/organizations', payload: { name: `o-${next()}` } };
+    case 'GET /api/v1/organizations/:id':
+    case 'GET /api/v1/organizations/:id/members':
+      return { url: `/api/v1/organizations/${org}${route.endsWith('members') ? '/members' : ''}` };
+    case 'PATCH /api/v1/organizations/:id':
+      return { url: `/api/v1/organizations/${org}`, payload: { max_budget: 10 } };
+    case 'DELETE /api/v1/organizations/:id': {
+      const doomed = await s.organizations.create({ name: `doomed-${next()}` }, sys);
+      if (near && me && orgScoped)
+        await s.memberships.addOrgMember(doomed.id, me.id, 'org_admin', 'manual', sys);
+      return { url: `/api/v1/organizations/${doomed.id}` };
+    }
+    case 'POST /api/v1/organizations/:id/members':
+      return {
+        url: `/api/v1/organizations/${org}/members`,
+        payload: { user_id: await freshUser(null) },
+      };
+    case 'DELETE /api/v1/organizations/:id/members/:userId':
+      return { url: `/api/v1/organizations/${org}/members/${await freshUser(org)}` };
+    case 'POST /api/v1/keys':
+      return {
+        url: '/api/v1/keys',
+        payload: near ? { name: 'mine' } : { user_id: await freshUser(w.orgB) },
+      };
+    case 'GET /api/v1/keys/:id':
+      return { url: `/api/v1/keys/${await targetKey()}` };
+    case 'PATCH /api/v1/keys/:id':
+      return { url: `/api/v1/keys/${await targetKey()}`, payload: { name: 'renamed' } };
+    case 'DELETE /api/v1/keys/:id':
+      return { url: `/api/v1/keys/${await targetKey()}` };
+  }
+  return null;
+}
+
+function headersFor(w: World, caller: Caller, method: string): Record<string, string> {
+  if (caller === 'master') return { authorization: `Bearer ${MASTER_KEY}` };
+  if (caller === 'session_user') {
+    const h: Record<string, string> = { cookie: `gh_session=${w.session.secret}` };
+    if (method !== 'GET') h['x-csrf-token'] = csrfToken(w.session.secret);
+    return h;
+  }
+  return { authorization: `Bearer ${w.users[caller].key}` };
+}
+
+function outcomeOf(status: number): Outcome | `status ${number}` {
+  if (status >= 200 && status < 300) return 'allow';
+  if (status === 403) return 'deny';
+  if (status === 404) return 'missing';
+  return `status ${status}`;
+}
+
+describe.each(dialects())('every management route × every caller (%s)', (dialect) => {
+  let t: TestApp;
+  let w: World;
+  beforeAll(async () => {
+    t = await testApp(dialect);
+    w = await buildWorld(t);
+  });
+  afterAll(async () => t.close());
+
+  it('has an expected row for every declared route, and no row for a route that does not exist', () => {
+    const declared = t.routes.map((r) => `${r.method} ${r.url}`).sort();
+    expect(declared).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it('allows and denies exactly as the table says', async () => {
+    const mismatches: string[] = [];
+    for (const r of t.routes) {
+      const route = `${r.method} ${r.url}`;
+      const row = EXPECTED[route];
+      if (!row) continue; // reported by the test above
+      for (const near of [false, true]) {
+        for (const [i, caller] of CALLERS.entries()) {
+          const req = await requestFor(t, w, route, caller, near);
+          if (!req) {
+            mismatches.push(`${route}: no request fixture`);
+            continue;
+          }
+          const res = await t.app.inject({
+            method: r.method as 'GET',
+            url: req.url,
+            headers: headersFor(w, caller, r.method),
+            ...(req.payload ? { payload: req.payload } : {}),
+          });
+          const want = (near ? row.near : row.foreign)[i];
+          const got = outcomeOf(res.statusCode);
+          if (got !== want) {
+            mismatches.push(
+              `${route} [${near ? 'near' : 'foreign'}] as ${caller}: want ${want}, got ${got} ${res.body.slice(0, 160)}`,
+            );
+          }
+        }
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it('refuses anonymous, deactivated, blocked and expired callers on every route with a 401 reason', async () => {
+    const sys = { type: 'system' as const, id: 'test' };
+    const s = t.services;
+    const gone = await s.users.create(
+      { email: `gone${next()}@acme.com`, role: 'proxy_admin' },
+      sys,
+    );
+    const goneKey = await s.keys.create({ user_id: gone.id }, sys);
+    const goneSession = await s.sessions.create(gone.id, 'password', {});
+    await s.users.setActive(gone.id, false, sys);
+    const blocked = await s.keys.create({}, sys);
+    await s.keys.update(blocked.id, { blocked: true }, sys);
+    const expiring = await s.keys.create(
+      { expires_at: new Date(Date.now() + 1500).toISOString() },
+      sys,
+    );
+    await new Promise((r) => setTimeout(r, 1600));
+    const callers: [string, Record<string, string>, string][] = [
+      ['anonymous', {}, 'unauthenticated'],
+      ['garbage key', { authorization: 'Bearer sk-gh-nope' }, 'invalid_credentials'],
+      ['deactivated user key', { authorization: `Bearer ${goneKey.key}` }, 'user_inactive'],
+      [
+        'deactivated user session',
+        { cookie: `gh_session=${goneSession.secret}`, 'x-csrf-token': goneSession.csrf },
+        'user_inactive',
+      ],
+      ['blocked key', { authorization: `Bearer ${blocked.key}` }, 'key_blocked'],
+      ['expired key', { authorization: `Bearer ${expiring.key}` }, 'key_expired'],
+      ['unknown session', { cookie: 'gh_session=forged', 'x-csrf-token': 'x' }, 'session_invalid'],
+    ];
+    const wrong: string[] = [];
+    for (const r of t.routes) {
+      const url = r.url.replace(':userId', 'someone').replace(':id', 'something');
+      for (const [name, headers, code] of callers) {
+        const res = await t.app.inject({
+          method: r.method as 'GET',
+          url,
+          headers,
+          payload: r.method === 'GET' ? undefined : {},
+        });
+        const body = JSON.parse(res.body) as { error?: { code?: string } };
+        if (res.statusCode !== 401 || body.error?.code !== code) {
+          wrong.push(`${r.method} ${r.url} as ${name}: ${res.statusCode} ${body.error?.code}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
