@@ -23,7 +23,13 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
   let admin: { id: string };
 
   const login = (username: string, password: string, headers: Record<string, string> = {}) =>
-    t.call({ method: 'POST', url: '/auth/login', payload: { username, password }, auth: null, headers });
+    t.call({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { username, password },
+      auth: null,
+      headers,
+    });
 
   async function signIn(username = 'root-admin') {
     const res = await login(username, PASSWORD);
@@ -39,7 +45,11 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
         auth: {
           session_idle_timeout: '30m',
           session_absolute_timeout: '8h',
-          local_login: { allowed_roles: ['proxy_admin', 'org_admin'], max_failures: 3, lockout: '10m' },
+          local_login: {
+            allowed_roles: ['proxy_admin', 'org_admin'],
+            max_failures: 3,
+            lockout: '10m',
+          },
         },
       },
       { now: () => new Date(clock) },
@@ -48,7 +58,12 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
       await t.call({
         method: 'POST',
         url: '/api/v1/users',
-        payload: { email: 'root@acme.com', user_name: 'root-admin', role: 'proxy_admin', password: PASSWORD },
+        payload: {
+          email: 'root@acme.com',
+          user_name: 'root-admin',
+          role: 'proxy_admin',
+          password: PASSWORD,
+        },
       }),
       201,
     );
@@ -68,17 +83,29 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
     const secret = (c.gh_session ?? '').split(';')[0]?.split('=')[1] ?? '';
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // The cookie is not a key: the gateway refuses it as a bearer credential.
-    expectError(await t.call({ method: 'GET', url: '/v1/models', auth: secret }), 401, 'invalid_credentials');
+    expectError(
+      await t.call({ method: 'GET', url: '/v1/models', auth: secret }),
+      401,
+      'invalid_credentials',
+    );
     // And the database holds only its hash.
     const rows = await t.db.kysely.selectFrom('sessions').selectAll().execute();
     expect(JSON.stringify(rows)).not.toContain(secret);
     const me = expectStatus<{ principal: string; user: { id: string } }>(
-      await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: `gh_session=${secret}` } }),
+      await t.call({
+        method: 'GET',
+        url: '/api/v1/me',
+        auth: null,
+        headers: { cookie: `gh_session=${secret}` },
+      }),
       200,
     );
     expect(me).toMatchObject({ principal: 'session', user: { id: admin.id } });
     const audit = expectStatus<{ data: { action: string; ip: string }[] }>(
-      await t.call({ method: 'GET', url: `/api/v1/audit?action=auth.login_succeeded&target_id=${admin.id}` }),
+      await t.call({
+        method: 'GET',
+        url: `/api/v1/audit?action=auth.login_succeeded&target_id=${admin.id}`,
+      }),
       200,
     );
     expect(audit.data.length).toBeGreaterThan(0);
@@ -94,43 +121,90 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
   it('requires the CSRF token for every cookie-authenticated write, but not for reads', async () => {
     const { body, cookie } = await signIn();
     const create = (headers: Record<string, string>) =>
-      t.call({ method: 'POST', url: '/api/v1/teams', payload: { name: `csrf-${Date.now()}-${Math.random()}` }, auth: null, headers });
+      t.call({
+        method: 'POST',
+        url: '/api/v1/teams',
+        payload: { name: `csrf-${Date.now()}-${Math.random()}` },
+        auth: null,
+        headers,
+      });
     expectError(await create({ cookie }), 403, 'csrf_failed');
     expectError(await create({ cookie, 'x-csrf-token': 'forged' }), 403, 'csrf_failed');
     const other = await signIn();
-    expectError(await create({ cookie, 'x-csrf-token': other.body.csrf_token }), 403, 'csrf_failed');
+    expectError(
+      await create({ cookie, 'x-csrf-token': other.body.csrf_token }),
+      403,
+      'csrf_failed',
+    );
     expectStatus(await create({ cookie, 'x-csrf-token': body.csrf_token }), 201);
-    expectStatus(await t.call({ method: 'GET', url: '/api/v1/teams', auth: null, headers: { cookie } }), 200);
+    expectStatus(
+      await t.call({ method: 'GET', url: '/api/v1/teams', auth: null, headers: { cookie } }),
+      200,
+    );
   });
 
   it('ends sessions after idle time and at the absolute limit', async () => {
     const a = await signIn();
     clock += 29 * 60_000;
-    expectStatus(await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: a.cookie } }), 200);
+    expectStatus(
+      await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: a.cookie } }),
+      200,
+    );
     clock += 29 * 60_000; // active within the idle window: still alive
-    expectStatus(await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: a.cookie } }), 200);
+    expectStatus(
+      await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: a.cookie } }),
+      200,
+    );
     clock += 31 * 60_000;
-    const idle = expectError(await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: a.cookie } }), 401, 'session_invalid');
+    const idle = expectError(
+      await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: a.cookie } }),
+      401,
+      'session_invalid',
+    );
     expect(idle.message).toContain('inactivity');
 
     const b = await signIn();
     for (let i = 0; i < 16; i++) {
       clock += 29 * 60_000;
-      expectStatus(await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: b.cookie } }), 200);
+      expectStatus(
+        await t.call({
+          method: 'GET',
+          url: '/api/v1/me',
+          auth: null,
+          headers: { cookie: b.cookie },
+        }),
+        200,
+      );
     }
     clock += 29 * 60_000; // 17 × 29 min > 8 h
-    const expired = expectError(await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: b.cookie } }), 401, 'session_invalid');
+    const expired = expectError(
+      await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: b.cookie } }),
+      401,
+      'session_invalid',
+    );
     expect(expired.message).toContain('expired');
   });
 
   it('logout revokes the session server-side; the old cookie is dead even if replayed', async () => {
     const s = await signIn();
-    const out = await t.call({ method: 'POST', url: '/auth/logout', auth: null, headers: { cookie: s.cookie } });
+    const out = await t.call({
+      method: 'POST',
+      url: '/auth/logout',
+      auth: null,
+      headers: { cookie: s.cookie },
+    });
     expect(out.statusCode).toBe(204);
     expect(cookiesOf(out).gh_session).toMatch(/Expires=Thu, 01 Jan 1970/);
-    const replay = expectError(await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: s.cookie } }), 401, 'session_invalid');
+    const replay = expectError(
+      await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: s.cookie } }),
+      401,
+      'session_invalid',
+    );
     expect(replay.message).toContain('signed out');
-    const audit = expectStatus<{ data: unknown[] }>(await t.call({ method: 'GET', url: `/api/v1/audit?action=auth.logout&actor_id=${admin.id}` }), 200);
+    const audit = expectStatus<{ data: unknown[] }>(
+      await t.call({ method: 'GET', url: `/api/v1/audit?action=auth.logout&actor_id=${admin.id}` }),
+      200,
+    );
     expect(audit.data.length).toBeGreaterThan(0);
   });
 
@@ -138,7 +212,12 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
     const a = await signIn();
     const b = await signIn();
     const list = expectStatus<{ data: { id: string; current: boolean }[] }>(
-      await t.call({ method: 'GET', url: '/api/v1/me/sessions', auth: null, headers: { cookie: a.cookie } }),
+      await t.call({
+        method: 'GET',
+        url: '/api/v1/me/sessions',
+        auth: null,
+        headers: { cookie: a.cookie },
+      }),
       200,
     );
     expect(list.data.find((x) => x.id === a.body.session.id)?.current).toBe(true);
@@ -153,37 +232,88 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
       }),
       204,
     );
-    expectError(await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: b.cookie } }), 401, 'session_invalid');
-    expectStatus(await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: a.cookie } }), 200);
+    expectError(
+      await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: b.cookie } }),
+      401,
+      'session_invalid',
+    );
+    expectStatus(
+      await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: a.cookie } }),
+      200,
+    );
   });
 
   it('deactivating a user refuses their session and their keys on the very next request', async () => {
     const u = expectStatus<{ id: string }>(
-      await t.call({ method: 'POST', url: '/api/v1/users', payload: { email: 'ops@acme.com', role: 'org_admin', password: PASSWORD } }),
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/users',
+        payload: { email: 'ops@acme.com', role: 'org_admin', password: PASSWORD },
+      }),
       201,
     );
-    const key = expectStatus<{ key: string }>(await t.call({ method: 'POST', url: '/api/v1/keys', payload: { user_id: u.id } }), 201);
+    const key = expectStatus<{ key: string }>(
+      await t.call({ method: 'POST', url: '/api/v1/keys', payload: { user_id: u.id } }),
+      201,
+    );
     const s = await signIn('ops@acme.com');
-    expectStatus(await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: s.cookie } }), 200);
+    expectStatus(
+      await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: s.cookie } }),
+      200,
+    );
     expectStatus(await t.call({ method: 'GET', url: '/api/v1/me', auth: key.key }), 200);
-    expectStatus(await t.call({ method: 'PATCH', url: `/api/v1/users/${u.id}`, payload: { active: false } }), 200);
-    expectError(await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: s.cookie } }), 401, 'user_inactive');
-    expectError(await t.call({ method: 'GET', url: '/api/v1/me', auth: key.key }), 401, 'user_inactive');
-    expectError(await t.call({ method: 'GET', url: '/v1/models', auth: key.key }), 401, 'user_inactive');
+    expectStatus(
+      await t.call({ method: 'PATCH', url: `/api/v1/users/${u.id}`, payload: { active: false } }),
+      200,
+    );
+    expectError(
+      await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: s.cookie } }),
+      401,
+      'user_inactive',
+    );
+    expectError(
+      await t.call({ method: 'GET', url: '/api/v1/me', auth: key.key }),
+      401,
+      'user_inactive',
+    );
+    expectError(
+      await t.call({ method: 'GET', url: '/v1/models', auth: key.key }),
+      401,
+      'user_inactive',
+    );
     expectError(await login('ops@acme.com', PASSWORD), 401, 'user_inactive');
     // Reactivation brings the key back, not the session.
-    expectStatus(await t.call({ method: 'PATCH', url: `/api/v1/users/${u.id}`, payload: { active: true } }), 200);
+    expectStatus(
+      await t.call({ method: 'PATCH', url: `/api/v1/users/${u.id}`, payload: { active: true } }),
+      200,
+    );
     expectStatus(await t.call({ method: 'GET', url: '/api/v1/me', auth: key.key }), 200);
-    expectError(await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: s.cookie } }), 401, 'session_invalid');
+    expectError(
+      await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: s.cookie } }),
+      401,
+      'session_invalid',
+    );
   });
 
   it('locks a login name out after repeated wrong passwords, without telling which names exist', async () => {
     expectStatus(
-      await t.call({ method: 'POST', url: '/api/v1/users', payload: { email: 'lock@acme.com', role: 'proxy_admin', password: PASSWORD } }),
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/users',
+        payload: { email: 'lock@acme.com', role: 'proxy_admin', password: PASSWORD },
+      }),
       201,
     );
-    const unknown = expectError(await login('nobody@acme.com', 'whatever-password'), 401, 'invalid_credentials');
-    const wrong = expectError(await login('lock@acme.com', 'wrong-password-1'), 401, 'invalid_credentials');
+    const unknown = expectError(
+      await login('nobody@acme.com', 'whatever-password'),
+      401,
+      'invalid_credentials',
+    );
+    const wrong = expectError(
+      await login('lock@acme.com', 'wrong-password-1'),
+      401,
+      'invalid_credentials',
+    );
     expect(unknown.message).toBe(wrong.message);
     expectError(await login('lock@acme.com', 'wrong-password-2'), 401, 'invalid_credentials');
     expectError(await login('lock@acme.com', 'wrong-password-3'), 401, 'invalid_credentials');
@@ -199,34 +329,76 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
       200,
     );
     const reasons = failures.data.map((e) => e.after.reason);
-    expect(reasons).toEqual(expect.arrayContaining(['locked out', 'wrong user name or password; locked out']));
+    expect(reasons).toEqual(
+      expect.arrayContaining(['locked out', 'wrong user name or password; locked out']),
+    );
   });
 
   it('refuses local login to roles the config does not allow, and to accounts without a password', async () => {
     expectStatus(
-      await t.call({ method: 'POST', url: '/api/v1/users', payload: { email: 'dev@acme.com', role: 'internal_user', password: PASSWORD } }),
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/users',
+        payload: { email: 'dev@acme.com', role: 'internal_user', password: PASSWORD },
+      }),
       201,
     );
     const err = expectError(await login('dev@acme.com', PASSWORD), 403, 'forbidden');
     expect(err.message).toContain('SSO');
-    expectStatus(await t.call({ method: 'POST', url: '/api/v1/users', payload: { email: 'sso-only@acme.com', role: 'proxy_admin' } }), 201);
+    expectStatus(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/users',
+        payload: { email: 'sso-only@acme.com', role: 'proxy_admin' },
+      }),
+      201,
+    );
     expectError(await login('sso-only@acme.com', ''), 422, 'validation_failed');
     expectError(await login('sso-only@acme.com', 'anything-at-all'), 401, 'invalid_credentials');
   });
 
   it('rejects short passwords and lets only proxy admins set one', async () => {
     const short = expectError(
-      await t.call({ method: 'POST', url: '/api/v1/users', payload: { email: 'short@acme.com', password: 'short' } }),
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/users',
+        payload: { email: 'short@acme.com', password: 'short' },
+      }),
       422,
       'validation_failed',
     );
     expect(short.message).toContain('12');
-    const u = expectStatus<{ id: string }>(await t.call({ method: 'POST', url: '/api/v1/users', payload: { email: 'pw@acme.com', role: 'proxy_admin' } }), 201);
-    expectStatus(await t.call({ method: 'PUT', url: `/api/v1/users/${u.id}/password`, payload: { password: PASSWORD } }), 204);
+    const u = expectStatus<{ id: string }>(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/users',
+        payload: { email: 'pw@acme.com', role: 'proxy_admin' },
+      }),
+      201,
+    );
+    expectStatus(
+      await t.call({
+        method: 'PUT',
+        url: `/api/v1/users/${u.id}/password`,
+        payload: { password: PASSWORD },
+      }),
+      204,
+    );
     const s = await signIn('pw@acme.com');
     // Resetting the password ends existing sessions.
-    expectStatus(await t.call({ method: 'PUT', url: `/api/v1/users/${u.id}/password`, payload: { password: `${PASSWORD}-new` } }), 204);
-    expectError(await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: s.cookie } }), 401, 'session_invalid');
+    expectStatus(
+      await t.call({
+        method: 'PUT',
+        url: `/api/v1/users/${u.id}/password`,
+        payload: { password: `${PASSWORD}-new` },
+      }),
+      204,
+    );
+    expectError(
+      await t.call({ method: 'GET', url: '/api/v1/me', auth: null, headers: { cookie: s.cookie } }),
+      401,
+      'session_invalid',
+    );
     expectError(await login('pw@acme.com', PASSWORD), 401, 'invalid_credentials');
   });
 });
@@ -236,11 +408,20 @@ describe.each(dialects())('local login switched off by config (%s)', (dialect) =
     const t = await testApp(dialect, { auth: { local_login: { enabled: false } } });
     try {
       expectStatus(
-        await t.call({ method: 'POST', url: '/api/v1/users', payload: { email: 'a@acme.com', role: 'proxy_admin', password: PASSWORD } }),
+        await t.call({
+          method: 'POST',
+          url: '/api/v1/users',
+          payload: { email: 'a@acme.com', role: 'proxy_admin', password: PASSWORD },
+        }),
         201,
       );
       expectError(
-        await t.call({ method: 'POST', url: '/auth/login', payload: { username: 'a@acme.com', password: PASSWORD }, auth: null }),
+        await t.call({
+          method: 'POST',
+          url: '/auth/login',
+          payload: { username: 'a@acme.com', password: PASSWORD },
+          auth: null,
+        }),
         403,
         'forbidden',
       );

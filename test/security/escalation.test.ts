@@ -1,0 +1,391 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestApp, testApp } from '../support/app.js';
+import { dialects } from '../support/db.js';
+import { expectError, expectStatus } from '../support/json.js';
+
+/** Attacks on least privilege: each is a thing a lower role tries in order to gain more. */
+describe.each(dialects())('privilege escalation attempts (%s)', (dialect) => {
+  let t: TestApp;
+  const sys = { type: 'system' as const, id: 'test' };
+  let orgA: string;
+  let orgB: string;
+  let teamA: string;
+  let teamB: string;
+  let orgAdmin: { id: string; key: string };
+  let dev: { id: string; key: string }; // internal_user, admin of team A
+  let viewer: { id: string; key: string }; // internal_user_viewer, member of team A
+
+  async function person(
+    role: 'org_admin' | 'internal_user' | 'internal_user_viewer' | 'proxy_admin',
+    email: string,
+  ) {
+    const u = await t.services.users.create({ email, role }, sys);
+    const k = await t.services.keys.create({ user_id: u.id }, sys);
+    return { id: u.id, key: k.key };
+  }
+
+  beforeAll(async () => {
+    t = await testApp(dialect);
+    const s = t.services;
+    orgA = (await s.organizations.create({ name: 'A' }, sys)).id;
+    orgB = (await s.organizations.create({ name: 'B' }, sys)).id;
+    teamA = (
+      await s.teams.create(
+        { name: 'team-a', organization_id: orgA, models: ['fake-gpt', 'gpt-4o-mini'] },
+        sys,
+      )
+    ).id;
+    teamB = (
+      await s.teams.create({ name: 'team-b', organization_id: orgB, models: ['claude'] }, sys)
+    ).id;
+    orgAdmin = await person('org_admin', 'oa@acme.com');
+    dev = await person('internal_user', 'dev@acme.com');
+    viewer = await person('internal_user_viewer', 'viewer@acme.com');
+    await s.memberships.addOrgMember(orgA, orgAdmin.id, 'org_admin', 'manual', sys);
+    await s.memberships.addTeamMember(teamA, dev.id, 'admin', 'manual', sys);
+    await s.memberships.addTeamMember(teamA, viewer.id, 'member', 'manual', sys);
+  });
+  afterAll(async () => t.close());
+
+  it('an org admin cannot create or promote anyone above the user roles', async () => {
+    expectError(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/users',
+        auth: orgAdmin.key,
+        payload: { email: 'boss@acme.com', role: 'proxy_admin', organization_id: orgA },
+      }),
+      403,
+      'forbidden',
+    );
+    const u = expectStatus<{ id: string; role: string }>(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/users',
+        auth: orgAdmin.key,
+        payload: { email: 'new@acme.com', organization_id: orgA },
+      }),
+      201,
+    );
+    expectError(
+      await t.call({
+        method: 'PATCH',
+        url: `/api/v1/users/${u.id}`,
+        auth: orgAdmin.key,
+        payload: { role: 'org_admin' },
+      }),
+      403,
+      'forbidden',
+    );
+    expectError(
+      await t.call({
+        method: 'PATCH',
+        url: `/api/v1/users/${orgAdmin.id}`,
+        auth: orgAdmin.key,
+        payload: { role: 'proxy_admin' },
+      }),
+      403,
+      'forbidden',
+    );
+    expectStatus(
+      await t.call({
+        method: 'PATCH',
+        url: `/api/v1/users/${u.id}`,
+        auth: orgAdmin.key,
+        payload: { role: 'internal_user_viewer' },
+      }),
+      200,
+    );
+  });
+
+  it('an org admin cannot touch a proxy admin or a person who also belongs to another org', async () => {
+    const boss = await person('proxy_admin', 'boss2@acme.com');
+    await t.services.memberships.addOrgMember(orgA, boss.id, 'member', 'manual', sys);
+    expectError(
+      await t.call({
+        method: 'PATCH',
+        url: `/api/v1/users/${boss.id}`,
+        auth: orgAdmin.key,
+        payload: { active: false },
+      }),
+      403,
+      'forbidden',
+    );
+    expectError(
+      await t.call({ method: 'DELETE', url: `/api/v1/users/${boss.id}`, auth: orgAdmin.key }),
+      403,
+      'forbidden',
+    );
+    const shared = await person('internal_user', 'shared@acme.com');
+    await t.services.memberships.addOrgMember(orgB, shared.id, 'member', 'manual', sys);
+    // Pulling B's person into A does not give A's admin power over them.
+    expectStatus(
+      await t.call({
+        method: 'POST',
+        url: `/api/v1/organizations/${orgA}/members`,
+        auth: orgAdmin.key,
+        payload: { user_id: shared.id },
+      }),
+      201,
+    );
+    expectError(
+      await t.call({
+        method: 'PATCH',
+        url: `/api/v1/users/${shared.id}`,
+        auth: orgAdmin.key,
+        payload: { active: false },
+      }),
+      403,
+      'forbidden',
+    );
+  });
+
+  it('an org admin cannot move a team into an organization they do not run', async () => {
+    const own = expectStatus<{ id: string }>(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/teams',
+        auth: orgAdmin.key,
+        payload: { name: 'oa-team', organization_id: orgA },
+      }),
+      201,
+    );
+    expectError(
+      await t.call({
+        method: 'PATCH',
+        url: `/api/v1/teams/${own.id}`,
+        auth: orgAdmin.key,
+        payload: { organization_id: orgB },
+      }),
+      403,
+      'forbidden',
+    );
+    expectError(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/teams',
+        auth: orgAdmin.key,
+        payload: { name: 'no-org' },
+      }),
+      403,
+      'forbidden',
+    );
+  });
+
+  it('lists show each caller only what is in reach', async () => {
+    const users = expectStatus<{ data: { id: string }[] }>(
+      await t.call({ method: 'GET', url: '/api/v1/users?limit=500', auth: orgAdmin.key }),
+      200,
+    );
+    const ids = users.data.map((u) => u.id);
+    expect(ids).toContain(orgAdmin.id);
+    expect(ids).not.toContain(dev.id); // dev is in team A but not a member of org A
+    const teams = expectStatus<{ data: { id: string }[] }>(
+      await t.call({ method: 'GET', url: '/api/v1/teams', auth: viewer.key }),
+      200,
+    );
+    expect(teams.data.map((x) => x.id)).toEqual([teamA]);
+    const orgTeams = expectStatus<{ data: { id: string }[] }>(
+      await t.call({ method: 'GET', url: '/api/v1/teams?limit=500', auth: orgAdmin.key }),
+      200,
+    );
+    expect(orgTeams.data.map((x) => x.id)).toContain(teamA);
+    expect(orgTeams.data.map((x) => x.id)).not.toContain(teamB);
+    const orgs = expectStatus<{ data: { id: string }[] }>(
+      await t.call({ method: 'GET', url: '/api/v1/organizations', auth: orgAdmin.key }),
+      200,
+    );
+    expect(orgs.data.map((o) => o.id)).toEqual([orgA]);
+  });
+
+  it('an internal user manages only their own keys, within their teams’ models', async () => {
+    const other = await person('internal_user', 'other@acme.com');
+    expectError(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/keys',
+        auth: dev.key,
+        payload: { user_id: other.id },
+      }),
+      403,
+      'forbidden',
+    );
+    const mine = expectStatus<{ id: string; user_id: string; models: string[] }>(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/keys',
+        auth: dev.key,
+        payload: { name: 'laptop' },
+      }),
+      201,
+    );
+    expect(mine.user_id).toBe(dev.id);
+    expect(mine.models).toEqual(['fake-gpt', 'gpt-4o-mini']);
+    const extra = expectError(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/keys',
+        auth: dev.key,
+        payload: { models: ['claude'] },
+      }),
+      422,
+      'validation_failed',
+    );
+    expect(extra.message).toContain('claude');
+    expectError(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/keys',
+        auth: dev.key,
+        payload: { team_id: teamB },
+      }),
+      422,
+      'validation_failed',
+    );
+    const otherKey = await t.services.keys.create({ user_id: other.id }, sys);
+    expectError(
+      await t.call({ method: 'GET', url: `/api/v1/keys/${otherKey.id}`, auth: dev.key }),
+      403,
+      'forbidden',
+    );
+    expectError(
+      await t.call({ method: 'DELETE', url: `/api/v1/keys/${otherKey.id}`, auth: dev.key }),
+      403,
+      'forbidden',
+    );
+    const list = expectStatus<{ data: { id: string; user_id: string }[] }>(
+      await t.call({ method: 'GET', url: '/api/v1/keys', auth: dev.key }),
+      200,
+    );
+    expect(list.data.every((k) => k.user_id === dev.id)).toBe(true);
+  });
+
+  it('a key owner cannot loosen their own key: no bigger budget, no unblocking an admin’s block', async () => {
+    const k = expectStatus<{ id: string }>(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/keys',
+        auth: dev.key,
+        payload: { max_budget: 5 },
+      }),
+      201,
+    );
+    expectError(
+      await t.call({
+        method: 'PATCH',
+        url: `/api/v1/keys/${k.id}`,
+        auth: dev.key,
+        payload: { max_budget: 5000 },
+      }),
+      422,
+      'validation_failed',
+    );
+    expectError(
+      await t.call({
+        method: 'PATCH',
+        url: `/api/v1/keys/${k.id}`,
+        auth: dev.key,
+        payload: { models: ['claude'] },
+      }),
+      422,
+      'validation_failed',
+    );
+    expectStatus(
+      await t.call({ method: 'PATCH', url: `/api/v1/keys/${k.id}`, payload: { blocked: true } }),
+      200,
+    );
+    expectError(
+      await t.call({
+        method: 'PATCH',
+        url: `/api/v1/keys/${k.id}`,
+        auth: dev.key,
+        payload: { blocked: false },
+      }),
+      422,
+      'validation_failed',
+    );
+    const renamed = expectStatus<{ name: string; blocked: boolean }>(
+      await t.call({
+        method: 'PATCH',
+        url: `/api/v1/keys/${k.id}`,
+        auth: dev.key,
+        payload: { name: 'renamed' },
+      }),
+      200,
+    );
+    expect(renamed).toMatchObject({ name: 'renamed', blocked: true });
+  });
+
+  it('a team admin manages the team’s members and keys but not its budget; a viewer creates nothing', async () => {
+    const newcomer = await person('internal_user', 'newcomer@acme.com');
+    expectStatus(
+      await t.call({
+        method: 'POST',
+        url: `/api/v1/teams/${teamA}/members`,
+        auth: dev.key,
+        payload: { user_id: newcomer.id },
+      }),
+      201,
+    );
+    const teamKey = expectStatus<{ id: string; team_id: string }>(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/keys',
+        auth: dev.key,
+        payload: { team_id: teamA, user_id: newcomer.id },
+      }),
+      201,
+    );
+    expect(teamKey.team_id).toBe(teamA);
+    expectStatus(
+      await t.call({
+        method: 'PATCH',
+        url: `/api/v1/keys/${teamKey.id}`,
+        auth: dev.key,
+        payload: { max_budget: 20 },
+      }),
+      200,
+    );
+    expectError(
+      await t.call({
+        method: 'PATCH',
+        url: `/api/v1/teams/${teamA}`,
+        auth: dev.key,
+        payload: { max_budget: 1e9 },
+      }),
+      403,
+      'forbidden',
+    );
+    expectError(
+      await t.call({
+        method: 'POST',
+        url: `/api/v1/teams/${teamB}/members`,
+        auth: dev.key,
+        payload: { user_id: newcomer.id },
+      }),
+      403,
+      'forbidden',
+    );
+
+    expectError(
+      await t.call({ method: 'POST', url: '/api/v1/keys', auth: viewer.key, payload: {} }),
+      403,
+      'forbidden',
+    );
+    expectError(
+      await t.call({
+        method: 'POST',
+        url: `/api/v1/teams/${teamA}/members`,
+        auth: viewer.key,
+        payload: { user_id: newcomer.id },
+      }),
+      403,
+      'forbidden',
+    );
+    const own = expectStatus<{ data: unknown[] }>(
+      await t.call({ method: 'GET', url: '/api/v1/keys', auth: viewer.key }),
+      200,
+    );
+    expect(own.data).toHaveLength(1);
+  });
+});
