@@ -44,7 +44,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       request.log.error({ err: error }, 'request failed');
     } else {
       request.log.info(
-        { code: err.code, status: err.status, msg: err.message },
+        { code: err.code, status: err.status, reason: err.message },
         'request rejected',
       );
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from '../errors/catalogue.js';
 import type { ApiRoutes } from '../http/api.js';
 import { parse } from '../http/validate.js';
 import { listAudit } from './audit.js';
@@ -6,7 +7,7 @@ import { listAudit } from './audit.js';
 const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   /** Newest first; pass next_cursor to continue with older events. */
-  cursor: z.string().regex(/^\d+$/, 'must be a next_cursor value').optional(),
+  cursor: z.string().optional(),
   actor_id: z.string().optional(),
   action: z.string().optional(),
   target_type: z.string().optional(),
@@ -16,6 +17,12 @@ const auditQuery = z.strictObject({
 export const auditRoutes: ApiRoutes = (app, { services }) => {
   app.get('/audit', { config: { permission: 'audit:read' } }, async (req) => {
     const q = parse(auditQuery, req.query, 'query');
+    if (q.cursor !== undefined && !/^\d{1,15}$/.test(q.cursor)) {
+      throw new AppError(
+        'invalid_request',
+        'cursor is not valid; use next_cursor from a previous page',
+      );
+    }
     const rows = await listAudit(services.ctx.db.kysely, {
       limit: q.limit + 1,
       beforeId: q.cursor ? Number(q.cursor) : undefined,

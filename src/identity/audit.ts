@@ -22,7 +22,7 @@ export interface AuditEvent {
   before: unknown;
   after: unknown;
   ip: string | null;
-  requestId: string | null;
+  request_id: string | null;
 }
 
 /** Fields that must never reach the audit log even in before/after snapshots. */
@@ -85,6 +85,6 @@ export async function listAudit(db: Kysely<Database>, q: AuditQuery): Promise<Au
     before: readJson(r.before, 'audit_events.before'),
     after: readJson(r.after, 'audit_events.after'),
     ip: r.ip,
-    requestId: r.request_id,
+    request_id: r.request_id,
   }));
 }

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { generatePassword, hashPassword } from '../access/passwords.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { isAppError } from '../errors/catalogue.js';
 import { SYSTEM, write } from './context.js';
 import type { Services } from './services.js';
 
@@ -36,32 +39,45 @@ export async function bootstrapAdmin(services: Services): Promise<BootstrapCrede
   const actor = { ...SYSTEM, id: 'bootstrap' };
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
-  return write(ctx, actor, async (s) => {
-    const u = await services.users.create(
-      {
-        user_name: 'admin',
-        display_name: 'Bootstrap admin',
-        role: 'proxy_admin',
-        source: 'bootstrap',
-        password_hash: passwordHash,
-      },
-      actor,
-      s,
-    );
-    await s.trx
-      .insertInto('settings')
-      .values({
-        key: FLAG,
-        value: JSON.stringify({ user_id: u.id }),
-        updated_at: s.now,
-        updated_by: 'bootstrap',
-      })
-      .execute();
-    const key = await services.keys.create(
-      { user_id: u.id, name: 'bootstrap admin key' },
-      actor,
-      s,
-    );
-    return { userName: 'admin', userId: u.id, password, key: key.key };
-  });
+  const userId = randomUUID();
+  try {
+    return await write(ctx, actor, async (s) => {
+      // The flag goes in first: when two instances bootstrap at once, the second one's insert
+      // of the same key fails and it backs off, instead of minting a second admin.
+      await s.trx
+        .insertInto('settings')
+        .values({
+          key: FLAG,
+          value: JSON.stringify({ user_id: userId }),
+          updated_at: s.now,
+          updated_by: 'bootstrap',
+        })
+        .execute();
+      await services.users.create(
+        {
+          id: userId,
+          user_name: 'admin',
+          display_name: 'Bootstrap admin',
+          role: 'proxy_admin',
+          source: 'bootstrap',
+          password_hash: passwordHash,
+          // The admin is not an ordinary user: default_internal_user_params must not narrow it.
+          models: [],
+          max_budget: null,
+          budget_duration: null,
+        },
+        actor,
+        s,
+      );
+      const key = await services.keys.create(
+        { user_id: userId, name: 'bootstrap admin key' },
+        actor,
+        s,
+      );
+      return { userName: 'admin', userId, password, key: key.key };
+    });
+  } catch (e) {
+    if (isUniqueViolation(e) || (isAppError(e) && e.code === 'conflict')) return null;
+    throw e;
+  }
 }

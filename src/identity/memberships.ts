@@ -9,6 +9,8 @@ import { requireTeamRow } from './teams.js';
  * IdP group says so too). Each source owns its own row, so a sync that removes "its"
  * memberships never removes one an admin made by hand.
  */
+export type PutMode = 'create' | 'update' | 'upsert';
+
 export interface Membership<R extends string> {
   user_id: string;
   role: R;
@@ -60,6 +62,10 @@ function summarise<R extends string>(
 export function membershipsService(ctx: ServiceContext) {
   const db = ctx.db.kysely;
 
+  /**
+   * `create` refuses an existing membership (409), `update` refuses a missing one (404),
+   * `upsert` (for sync) accepts both. Memberships are per source: see the file comment.
+   */
   async function addTeamMember(
     teamId: string,
     userId: string,
@@ -67,6 +73,7 @@ export function membershipsService(ctx: ServiceContext) {
     source: string,
     actor: Actor,
     scope?: WriteScope,
+    mode: PutMode = 'create',
   ): Promise<Membership<TeamRole>> {
     const run = async (s: WriteScope) => {
       await requireTeamRow(s.trx, teamId);
@@ -78,9 +85,16 @@ export function membershipsService(ctx: ServiceContext) {
         .where('user_id', '=', userId)
         .where('source', '=', source)
         .executeTakeFirst();
+      if (existing && mode === 'create') {
+        throw conflict(
+          `user '${userId}' is already a member of team '${teamId}' (source ${source})`,
+        );
+      }
+      if (!existing && mode === 'update')
+        throw notFound('membership', `${teamId}/${userId}/${source}`);
+      if (existing?.role === role)
+        return { user_id: userId, role, source, created_at: existing.created_at };
       if (existing) {
-        if (existing.role === role)
-          throw conflict(`user '${userId}' is already a member of team '${teamId}'`);
         await s.trx
           .updateTable('team_memberships')
           .set({ role })
@@ -166,6 +180,7 @@ export function membershipsService(ctx: ServiceContext) {
     source: string,
     actor: Actor,
     scope?: WriteScope,
+    mode: PutMode = 'create',
   ): Promise<Membership<OrgRole>> {
     const run = async (s: WriteScope) => {
       await requireOrgRow(s.trx, orgId);
@@ -177,8 +192,15 @@ export function membershipsService(ctx: ServiceContext) {
         .where('user_id', '=', userId)
         .where('source', '=', source)
         .executeTakeFirst();
+      if (existing && mode === 'create') {
+        throw conflict(
+          `user '${userId}' is already a member of organization '${orgId}' (source ${source})`,
+        );
+      }
+      if (!existing && mode === 'update')
+        throw notFound('membership', `${orgId}/${userId}/${source}`);
       if (existing?.role === role)
-        throw conflict(`user '${userId}' is already a member of organization '${orgId}'`);
+        return { user_id: userId, role, source, created_at: existing.created_at };
       if (existing) {
         await s.trx
           .updateTable('org_memberships')

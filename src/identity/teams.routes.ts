@@ -127,7 +127,15 @@ export const teamRoutes: ApiRoutes = (app, { services }) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
       const { source } = parse(sourceQuery, req.query, 'query');
       const { role } = parse(memberRoleBody, req.body);
-      return services.memberships.addTeamMember(id, userId, role, source, actor(req));
+      return services.memberships.addTeamMember(
+        id,
+        userId,
+        role,
+        source,
+        actor(req),
+        undefined,
+        'update',
+      );
     },
   );
 

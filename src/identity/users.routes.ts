@@ -35,7 +35,11 @@ const createBody = z.strictObject({
     .max(1000)
     .optional(),
 });
-const updateBody = z.strictObject({ ...profile, email: email.nullable().optional() });
+const updateBody = z.strictObject({
+  ...profile,
+  email: email.nullable().optional(),
+  user_name: profile.user_name.unwrap().nullable().optional(),
+});
 const passwordBody = z.strictObject({ password: password.nullable() });
 const listParams = z.strictObject({
   ...listQuery,

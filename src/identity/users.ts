@@ -289,7 +289,9 @@ export function usersService(ctx: ServiceContext) {
       const before = await requireUserRow(s.trx, id);
       const email = norm(patch.email);
       const userName = norm(patch.user_name);
-      if (email === null && (userName === null || (userName === undefined && !before.user_name))) {
+      const finalEmail = email === undefined ? before.email_normalized : email;
+      const finalName = userName === undefined ? before.user_name_normalized : userName;
+      if (!finalEmail && !finalName) {
         throw invalid('a user needs an email or a user_name');
       }
       await assertUnique(s.trx, email, userName, id);
