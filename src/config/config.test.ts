@@ -114,7 +114,7 @@ role_mapping:
   rules:
     - { group: litellm-owners, role: PROXY_ADMIN }
     - { claim: litellm_roles, equals: owner, role: proxy_admin }
-    - { group_regex: "^team-(.+)$", team_role: member }
+    - { group_regex: "^team-(.+)$", team: platform, team_role: user }
 group_sync:
   create_teams: true
   remove_memberships: false
@@ -225,7 +225,7 @@ describe('a valid full configuration', () => {
         rules: [
           { group: 'litellm-owners', role: 'proxy_admin' },
           { claim: 'litellm_roles', equals: 'owner', role: 'proxy_admin' },
-          { group_regex: '^team-(.+)$', team_role: 'member' },
+          { group_regex: '^team-(.+)$', team: 'platform', team_role: 'member' },
         ],
         app_roles: true,
       },
@@ -617,7 +617,11 @@ describe('environment references and environment variables', () => {
     },
   );
 
-  it.each(['gw.acme.com', 'ftp://gw.acme.com', 'http://', ''])(
+  it('treats an empty GATEHOUSE_PUBLIC_URL as unset, like every other variable', () => {
+    expect(load({}, { GATEHOUSE_PUBLIC_URL: '' }).config.publicUrl).toBe('http://localhost:4000');
+  });
+
+  it.each(['gw.acme.com', 'ftp://gw.acme.com', 'http://'])(
     'rejects GATEHOUSE_PUBLIC_URL=%j',
     (url) => {
       expect(problems(() => load({}, { GATEHOUSE_PUBLIC_URL: url }))).toEqual([
@@ -754,5 +758,19 @@ describe('durations', () => {
     const from = at('2024-01-31T00:00:00.000Z');
     addDuration(from, { amount: 1, unit: 'mo' });
     expect(from.toISOString()).toBe('2024-01-31T00:00:00.000Z');
+  });
+});
+
+describe('empty sections', () => {
+  it('treats a section with nothing under it as absent, as LiteLLM configs write them', async () => {
+    const { parseYaml, fromObject } = await import('./load.js');
+    const raw = parseYaml(
+      'general_settings:\n  # master_key: os.environ/X\nlitellm_settings:\n  default_team_params:\nsso:\n',
+      'x.yaml',
+    );
+    const { config } = fromObject(raw, 'x.yaml', undefined, { env: {} });
+    expect(config.defaultTeamParams).toEqual({});
+    expect(config.sso.connections).toEqual([]);
+    expect(config.masterKey).toBeUndefined();
   });
 });

@@ -119,6 +119,28 @@ export function loadConfig(opts: LoadOptions): Loaded {
   return fromObject(raw, source, file, opts, cwd);
 }
 
+/**
+ * A section written with nothing under it (`general_settings:` followed only by comments) is
+ * YAML null; LiteLLM configs are full of them, so they count as absent rather than invalid.
+ */
+function dropEmptySections(raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === null) continue;
+    if (
+      (k === 'litellm_settings' || k === 'general_settings') &&
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v)
+    ) {
+      out[k] = Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null));
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
+}
+
 export function fromObject(
   raw: Record<string, unknown>,
   source: string,
@@ -128,7 +150,7 @@ export function fromObject(
 ): Loaded {
   const env = opts.env;
   const problems: EnvRefProblem[] = [];
-  const resolved = resolveEnvRefs(raw, env, problems) as Record<string, unknown>;
+  const resolved = dropEmptySections(resolveEnvRefs(raw, env, problems) as Record<string, unknown>);
   const parsed = fileSchema.safeParse(resolved);
   if (!parsed.success) {
     // A missing variable is already reported at its key; the schema would repeat it as "received undefined".
@@ -138,11 +160,11 @@ export function fromObject(
   const envProblems: { path: string; message: string }[] = [];
   const port =
     opts.cli?.port ?? (env.PORT ? parsePort(env.PORT, 'env PORT', envProblems) : undefined) ?? 4000;
-  const publicUrl = env.GATEHOUSE_PUBLIC_URL;
+  const publicUrl = env.GATEHOUSE_PUBLIC_URL || undefined;
   const level = env.GATEHOUSE_LOG_LEVEL || env.LOG_LEVEL;
   if (level && !LOG_LEVELS.includes(level)) {
     envProblems.push({
-      path: 'env GATEHOUSE_LOG_LEVEL',
+      path: env.GATEHOUSE_LOG_LEVEL ? 'env GATEHOUSE_LOG_LEVEL' : 'env LOG_LEVEL',
       message: `must be one of ${LOG_LEVELS.join(', ')}`,
     });
   }

@@ -7,6 +7,8 @@ const role = z.enum(GLOBAL_ROLES, {
 });
 // IdPs and LiteLLM configs write roles in any case.
 const roleInsensitive = z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), role);
+const lower = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), schema);
 const duration = z
   .string()
   .refine(isDuration, 'must be a duration like 30s, 15m, 24h, 30d, 1w or 1mo');
@@ -146,9 +148,15 @@ export const roleRuleSchema = z
     connection: connectionId.optional(),
     role: roleInsensitive.optional(),
     organization: z.string().min(1).optional(),
-    org_role: z.enum(ORG_ROLES).optional(),
+    org_role: lower(z.enum(ORG_ROLES)).optional(),
     team: z.string().min(1).optional(),
-    team_role: z.enum(TEAM_ROLES).optional(),
+    // LiteLLM calls the team member role "user".
+    team_role: z
+      .preprocess(
+        (v) => (typeof v === 'string' && v.toLowerCase() === 'user' ? 'member' : v),
+        lower(z.enum(TEAM_ROLES)),
+      )
+      .optional(),
   })
   .superRefine((r, ctx) => {
     const matchers = [r.group, r.group_regex, r.claim].filter((m) => m !== undefined).length;
@@ -161,11 +169,17 @@ export const roleRuleSchema = z
         message: 'a claim rule needs exactly one of equals, contains',
       });
     }
-    if (r.role === undefined && r.organization === undefined && r.team_role === undefined) {
+    if (r.claim === undefined && (r.equals !== undefined || r.contains !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'equals and contains apply only to a claim rule' });
+    }
+    if (r.role === undefined && r.organization === undefined && r.team === undefined) {
       ctx.addIssue({
         code: 'custom',
-        message: 'grants nothing: set role, organization or team_role',
+        message: 'grants nothing: set role, organization or team',
       });
+    }
+    if (r.team_role !== undefined && r.team === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'team_role needs team' });
     }
     if (r.org_role !== undefined && r.organization === undefined) {
       ctx.addIssue({ code: 'custom', message: 'org_role needs organization' });
@@ -196,7 +210,7 @@ export const groupSyncSchema = z.strictObject({
   remove_memberships: z.boolean().default(true),
   scope: z.enum(['all', 'assigned_to_app']).default('all'),
   include: z.array(regex).optional(),
-  background_interval: duration.optional(),
+  background_interval: fixedDuration.optional(),
 });
 
 export const ssoSchema = z.strictObject({
