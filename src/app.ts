@@ -22,6 +22,7 @@ import { KeyCache } from './keys/cache.js';
 import { keyRoutes } from './keys/routes.js';
 import { installHealth } from './ops/health.js';
 import { installMetrics } from './ops/metrics.js';
+import { roleMappingRoutes } from './roles/routes.js';
 
 export interface AppDeps {
   config: GatehouseConfig;
@@ -103,7 +104,15 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
   const routes: DeclaredRoute[] = [];
   await app.register(
     managementApi(
-      [meRoutes, userRoutes, teamRoutes, organizationRoutes, keyRoutes, auditRoutes],
+      [
+        meRoutes,
+        userRoutes,
+        teamRoutes,
+        organizationRoutes,
+        keyRoutes,
+        auditRoutes,
+        roleMappingRoutes,
+      ],
       { services, auth },
       routes,
     ),

@@ -38,6 +38,9 @@ export const ACTIONS = [
   'keys:update',
   'keys:delete',
   'audit:read',
+  'role_mapping:read',
+  'role_mapping:write',
+  'role_mapping:preview',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -129,6 +132,9 @@ export const MATRIX: Record<Action, Row> = {
   },
 
   'audit:read': { proxy_admin: ALL, proxy_admin_viewer: ALL },
+  'role_mapping:read': { proxy_admin: ALL, proxy_admin_viewer: ALL },
+  'role_mapping:write': { proxy_admin: ALL },
+  'role_mapping:preview': { proxy_admin: ALL, proxy_admin_viewer: ALL },
 };
 
 export function scopesFor(role: GlobalRole | null, action: Action): readonly Scope[] {

@@ -233,8 +233,9 @@ export function membershipsService(ctx: ServiceContext) {
     userId: string,
     source: string,
     actor: Actor,
+    scope?: WriteScope,
   ): Promise<void> {
-    await write(ctx, actor, async (s) => {
+    const run = async (s: WriteScope) => {
       const gone = await s.trx
         .deleteFrom('org_memberships')
         .where('organization_id', '=', orgId)
@@ -250,7 +251,8 @@ export function membershipsService(ctx: ServiceContext) {
         before: { user_id: userId, role: gone.role, source },
       });
       s.changed({ kind: 'user', id: userId });
-    });
+    };
+    await (scope ? run(scope) : write(ctx, actor, run));
   }
 
   async function listOrgMembers(orgId: string): Promise<MemberSummary<OrgRole>[]> {

@@ -4,11 +4,11 @@ import { keysService } from '../keys/keys.js';
 import type { ServiceContext } from './context.js';
 import { membershipsService } from './memberships.js';
 import { organizationsService } from './organizations.js';
+import { signInService } from './signin.js';
 import { teamsService } from './teams.js';
 import { usersService } from './users.js';
 
-/** The identity core: the only code that changes users, teams, orgs, memberships and keys. */
-export function buildServices(ctx: ServiceContext, keyCache: KeyCache, sessions: SessionStore) {
+function buildCore(ctx: ServiceContext, keyCache: KeyCache, sessions: SessionStore) {
   return {
     ctx,
     users: usersService(ctx),
@@ -19,6 +19,15 @@ export function buildServices(ctx: ServiceContext, keyCache: KeyCache, sessions:
     keyCache,
     sessions,
   };
+}
+
+/** The directory services that sign-in and group sync are built on. */
+export type CoreServices = ReturnType<typeof buildCore>;
+
+/** The identity core: the only code that changes users, teams, orgs, memberships and keys. */
+export function buildServices(ctx: ServiceContext, keyCache: KeyCache, sessions: SessionStore) {
+  const core = buildCore(ctx, keyCache, sessions);
+  return { ...core, signIn: signInService(core, ctx.config.groupSync) };
 }
 
 export type Services = ReturnType<typeof buildServices>;

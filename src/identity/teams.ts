@@ -157,8 +157,13 @@ export function teamsService(ctx: ServiceContext) {
     return toPage(await query.execute(), q.limit, toTeam);
   }
 
-  async function update(id: string, patch: UpdateTeamInput, actor: Actor): Promise<Team> {
-    return write(ctx, actor, async (s) => {
+  async function update(
+    id: string,
+    patch: UpdateTeamInput,
+    actor: Actor,
+    scope?: WriteScope,
+  ): Promise<Team> {
+    const run = async (s: WriteScope) => {
       const before = await requireTeamRow(s.trx, id);
       const set: Record<string, unknown> = {
         ...budgetPatch(patch, new Date(s.now)),
@@ -193,7 +198,13 @@ export function teamsService(ctx: ServiceContext) {
       });
       s.changed({ kind: 'team', id });
       return after;
-    });
+    };
+    return scope ? run(scope) : write(ctx, actor, run);
+  }
+
+  /** The IdP renamed the group behind a synced team. */
+  async function rename(id: string, name: string, actor: Actor, scope: WriteScope): Promise<Team> {
+    return update(id, { name }, actor, scope);
   }
 
   /** Deleting a team deletes its team keys and memberships (FK cascade) in one transaction. */
@@ -218,7 +229,7 @@ export function teamsService(ctx: ServiceContext) {
     });
   }
 
-  return { create, get, list, update, remove };
+  return { create, get, list, update, rename, remove };
 }
 
 export type TeamsService = ReturnType<typeof teamsService>;

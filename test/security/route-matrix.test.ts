@@ -84,6 +84,9 @@ const EXPECTED: Record<string, Row> = {
   'PATCH /api/v1/keys/:id': { foreign: [A, A, D, D, D, D, D], near: [A, A, A, A, A, D, A] },
   'DELETE /api/v1/keys/:id': { foreign: [A, A, D, D, D, D, D], near: [A, A, A, A, A, D, A] },
   'GET /api/v1/audit': same([A, A, A, D, D, D, D]),
+  'GET /api/v1/role-mapping': same([A, A, A, D, D, D, D]),
+  'PUT /api/v1/role-mapping': same([A, A, D, D, D, D, D]),
+  'POST /api/v1/role-mapping/preview': same([A, A, A, D, D, D, D]),
 };
 
 interface World {
@@ -176,6 +179,7 @@ async function requestFor(t: TestApp, w: World, route: string, caller: Caller, n
     case 'GET /api/v1/organizations':
     case 'GET /api/v1/keys':
     case 'GET /api/v1/audit':
+    case 'GET /api/v1/role-mapping':
       return { url: route.split(' ')[1] ?? '' };
     case 'DELETE /api/v1/me/sessions/:id': {
       const owner = near && me ? me.id : await freshUser(null);
@@ -252,6 +256,13 @@ async function requestFor(t: TestApp, w: World, route: string, caller: Caller, n
       return { url: `/api/v1/keys/${await targetKey()}`, payload: { name: 'renamed' } };
     case 'DELETE /api/v1/keys/:id':
       return { url: `/api/v1/keys/${await targetKey()}` };
+    case 'PUT /api/v1/role-mapping':
+      return {
+        url: '/api/v1/role-mapping',
+        payload: { rules: [{ group: 'litellm-owners', role: 'proxy_admin' }] },
+      };
+    case 'POST /api/v1/role-mapping/preview':
+      return { url: '/api/v1/role-mapping/preview', payload: { groups: ['litellm-owners'] } };
   }
   return null;
 }
