@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { GlobalRole } from '../access/roles.js';
-import type { GroupSyncConfig } from '../config/schema.js';
+import type { GroupSyncConfig, RoleMappingConfig } from '../config/schema.js';
 import { bool } from '../db/json.js';
-import { AppError } from '../errors/catalogue.js';
+import { AppError, isAppError } from '../errors/catalogue.js';
 import { type ReconcileResult, reconcileMemberships } from '../groupsync/reconcile.js';
 import { groupsInScope } from '../groupsync/scope.js';
-import { precedenceOf, resolveRole } from '../roles/resolve.js';
+import { resolveRole } from '../roles/resolve.js';
 import { effectiveMapping } from '../roles/settings.js';
 import type { GroupRef, Resolution } from '../roles/types.js';
+import { recordAudit } from './audit.js';
 import { type Actor, type WriteScope, write } from './context.js';
 import type { CoreServices } from './services.js';
 import { toUser, type User } from './users.js';
@@ -51,8 +52,6 @@ export interface SignInResult {
   roleApplied: boolean;
   sync: ReconcileResult;
 }
-
-const rankIn = (order: GlobalRole[], r: GlobalRole) => order.indexOf(r);
 
 function emailDomain(email: string): string {
   return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
@@ -180,9 +179,15 @@ export function signInService(services: CoreServices, groupSync: GroupSyncConfig
     }
   }
 
-  /** Applies role and teams from IdP facts to an existing user, inside the caller's transaction. */
-  async function applyFacts(s: WriteScope, userId: string, id: VerifiedIdentity, actor: Actor) {
-    const { mapping } = await effectiveMapping(ctx);
+  /** Applies role and teams from IdP facts to a user, inside the caller's transaction. */
+  async function applyFacts(
+    s: WriteScope,
+    mapping: RoleMappingConfig,
+    userId: string,
+    id: VerifiedIdentity,
+    actor: Actor,
+    created: boolean,
+  ) {
     const resolution = resolveRole(mapping, {
       connection: id.connection,
       groups: id.groups,
@@ -194,14 +199,10 @@ export function signInService(services: CoreServices, groupSync: GroupSyncConfig
       .selectAll()
       .where('id', '=', userId)
       .executeTakeFirstOrThrow();
-    let role = resolution.role;
-    // With a partial group list, the IdP may be hiding a demotion or a promotion: keep what we
-    // had and grant nothing new.
-    if (!id.groupsComplete) {
-      const order = precedenceOf(mapping);
-      const had = row.role as GlobalRole;
-      if (rankIn(order, role) < rankIn(order, had)) role = had;
-    }
+    // With a partial group list (overage and Graph failed) the facts only ever under-state the
+    // person: an existing account keeps its role (no new privilege, and no admin locked out
+    // while Graph is down); a new account gets what the partial facts support.
+    const role = !id.groupsComplete && !created ? (row.role as GlobalRole) : resolution.role;
     // An admin can pin a role (role_source manual); the IdP's answer is then only recorded.
     const pinned = row.role_source === 'manual';
     const explanation = JSON.stringify({
@@ -223,7 +224,7 @@ export function signInService(services: CoreServices, groupSync: GroupSyncConfig
         .set({ role, role_source: 'idp', role_explanation: explanation, updated_at: s.now })
         .where('id', '=', userId)
         .execute();
-      if (row.role !== role) {
+      if (row.role !== role && !created) {
         await s.audit({
           action: 'user.role_changed',
           targetType: 'user',
@@ -260,73 +261,86 @@ export function signInService(services: CoreServices, groupSync: GroupSyncConfig
       ip: meta.ip,
       requestId: meta.requestId,
     };
-    return write(ctx, actor, async (s) => {
-      const { userId, created } = await findOrCreate(s, id, policy, actor);
-      const row = await s.trx
-        .selectFrom('users')
-        .select(['active'])
-        .where('id', '=', userId)
-        .executeTakeFirstOrThrow();
-      if (!bool(row.active)) {
+    // Read before the transaction: SQLite has one connection, held by the transaction.
+    const { mapping } = await effectiveMapping(ctx);
+    let knownUser: string | null = null;
+    try {
+      return await write(ctx, actor, async (s) => {
+        const { userId, created } = await findOrCreate(s, id, policy, actor);
+        if (!created) knownUser = userId;
+        const row = await s.trx
+          .selectFrom('users')
+          .select(['active'])
+          .where('id', '=', userId)
+          .executeTakeFirstOrThrow();
+        if (!bool(row.active))
+          throw new AppError('user_inactive', 'Your Gatehouse account is deactivated.');
+        await refreshProfile(s, userId, id);
+        const applied = await applyFacts(s, mapping, userId, id, actor, created);
+        await s.trx
+          .updateTable('identities')
+          .set({ last_login_at: s.now })
+          .where('connection_id', '=', id.connection)
+          .where('subject', '=', id.subject)
+          .execute();
+        const user = toUser(
+          await s.trx
+            .selectFrom('users')
+            .selectAll()
+            .where('id', '=', userId)
+            .executeTakeFirstOrThrow(),
+        );
         await s.audit({
-          action: 'auth.login_failed',
+          action: 'auth.login_succeeded',
           targetType: 'user',
           targetId: userId,
-          after: { method: `sso:${id.connection}`, reason: 'user deactivated' },
+          after: {
+            method: `sso:${id.connection}`,
+            created,
+            role: user.role,
+            role_pinned: !applied.roleApplied,
+            matched: applied.resolution.matched,
+            teams_added: applied.sync.added,
+            teams_removed: applied.sync.removed,
+            teams_created: applied.sync.created,
+            groups_complete: id.groupsComplete,
+          },
         });
-        throw new AppError('user_inactive', 'Your Gatehouse account is deactivated.');
-      }
-      await refreshProfile(s, userId, id);
-      const applied = await applyFacts(s, userId, id, actor);
-      await s.trx
-        .updateTable('identities')
-        .set({ last_login_at: s.now })
-        .where('connection_id', '=', id.connection)
-        .where('subject', '=', id.subject)
-        .execute();
-      const user = toUser(
-        await s.trx
-          .selectFrom('users')
-          .selectAll()
-          .where('id', '=', userId)
-          .executeTakeFirstOrThrow(),
-      );
-      await s.audit({
-        action: 'auth.login_succeeded',
-        targetType: 'user',
-        targetId: userId,
-        after: {
-          method: `sso:${id.connection}`,
-          created,
-          role: user.role,
-          role_pinned: !applied.roleApplied,
-          matched: applied.resolution.matched,
-          teams_added: applied.sync.added,
-          teams_removed: applied.sync.removed,
-          teams_created: applied.sync.created,
-          groups_complete: id.groupsComplete,
-        },
+        return { user, created, ...applied };
       });
-      return { user, created, ...applied };
-    });
+    } catch (e) {
+      // The transaction rolled back; the refusal still gets its audit record.
+      if (isAppError(e)) {
+        await recordAudit(ctx.db.kysely, {
+          at: ctx.now().toISOString(),
+          actor,
+          action: 'auth.login_failed',
+          targetType: 'user',
+          targetId: knownUser,
+          after: {
+            method: `sso:${id.connection}`,
+            subject: id.subject,
+            reason: e.code === 'user_inactive' ? 'user deactivated' : e.message,
+          },
+        });
+      }
+      throw e;
+    }
   }
 
   /** Background re-sync of a known user (no sign-in): role and teams from fresh IdP facts. */
   async function resync(userId: string, id: VerifiedIdentity): Promise<ReconcileResult> {
     const actor: Actor = { type: 'system', id: `groupsync:${id.connection}` };
+    const { mapping } = await effectiveMapping(ctx);
     return write(ctx, actor, async (s) => {
-      const applied = await applyFacts(s, userId, id, actor);
-      if (applied.sync.added.length || applied.sync.removed.length || applied.sync.created.length) {
+      const applied = await applyFacts(s, mapping, userId, id, actor, false);
+      const { added, removed, created } = applied.sync;
+      if (added.length || removed.length || created.length) {
         await s.audit({
           action: 'groupsync.user_synced',
           targetType: 'user',
           targetId: userId,
-          after: {
-            connection: id.connection,
-            added: applied.sync.added,
-            removed: applied.sync.removed,
-            created: applied.sync.created,
-          },
+          after: { connection: id.connection, added, removed, created },
         });
       }
       return applied.sync;

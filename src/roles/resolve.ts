@@ -74,7 +74,7 @@ function groupMatches(
   for (const g of groups) {
     for (const label of groupLabels(g)) {
       if (rule.group !== undefined && label === rule.group) hits.add(label);
-      if (compiled && compiled.test(label)) hits.add(label);
+      if (compiled?.test(label)) hits.add(label);
     }
   }
   return [...hits].sort();
