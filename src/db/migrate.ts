@@ -2,12 +2,14 @@ import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Db } from './connect.js';
 import { core } from './migrations/001_core.js';
 import { access } from './migrations/002_access.js';
+import { identityFacts } from './migrations/003_identity_facts.js';
 
 /** Migrations are code, not files read at run time, so the built package carries them. */
 function migrations(dialect: Db['dialect']): Record<string, Migration> {
   return {
     '001_core': core(dialect),
     '002_access': access,
+    '003_identity_facts': identityFacts,
   };
 }
 

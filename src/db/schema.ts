@@ -69,6 +69,8 @@ export interface IdentitiesTable {
   user_id: string;
   created_at: string;
   last_login_at: string | null;
+  /** JSON {claims, roles} of the last verified sign-in (see migration 003). */
+  facts: string | null;
 }
 
 export interface TeamMembershipsTable {

@@ -53,6 +53,43 @@ export interface SignInResult {
   sync: ReconcileResult;
 }
 
+/** Token mechanics, not facts about the person: not kept for background re-evaluation. */
+const TOKEN_CLAIMS = new Set([
+  'iss',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'nonce',
+  'at_hash',
+  'c_hash',
+  's_hash',
+  'sid',
+  'auth_time',
+  'jti',
+  'azp',
+  'uti',
+  'rh',
+  'aio',
+  'acr',
+  'amr',
+  'groups',
+  '_claim_names',
+  '_claim_sources',
+]);
+
+export interface StoredFacts {
+  claims: Record<string, unknown>;
+  roles: string[];
+}
+
+function factsToKeep(id: VerifiedIdentity): StoredFacts {
+  const claims = Object.fromEntries(
+    Object.entries(id.claims).filter(([k]) => !TOKEN_CLAIMS.has(k)),
+  );
+  return { claims, roles: [...id.roles] };
+}
+
 function emailDomain(email: string): string {
   return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 }
@@ -279,7 +316,7 @@ export function signInService(services: CoreServices, groupSync: GroupSyncConfig
         const applied = await applyFacts(s, mapping, userId, id, actor, created);
         await s.trx
           .updateTable('identities')
-          .set({ last_login_at: s.now })
+          .set({ last_login_at: s.now, facts: JSON.stringify(factsToKeep(id)) })
           .where('connection_id', '=', id.connection)
           .where('subject', '=', id.subject)
           .execute();
