@@ -120,6 +120,9 @@ async function buildWorld(t: TestApp): Promise<World> {
   await s.memberships.addOrgMember(orgA, users.org_admin.id, 'org_admin', 'manual', sys);
   await s.memberships.addTeamMember(teamA, users.internal_user.id, 'admin', 'manual', sys);
   await s.memberships.addTeamMember(teamA, users.internal_user_viewer.id, 'member', 'manual', sys);
+  // Own keys are limited to one's teams' models: everyone who may create keys is in team A.
+  await s.memberships.addTeamMember(teamA, users.proxy_admin_viewer.id, 'member', 'manual', sys);
+  await s.memberships.addTeamMember(teamA, users.org_admin.id, 'member', 'manual', sys);
   const session = await s.sessions.create(users.internal_user.id, 'password', {});
   return {
     orgA,
