@@ -6,12 +6,19 @@ import { localLogin } from './access/local-login.js';
 import { cookiePolicy, installAuthRoutes, meRoutes } from './access/routes.js';
 import { sessionStore } from './access/sessions.js';
 import { durationMs } from './config/duration.js';
+import type { ConnectionConfig } from './config/schema.js';
 import type { GatehouseConfig } from './config/types.js';
 import type { Db } from './db/connect.js';
 import { installModelRoutes } from './gateway/models.js';
 import { type DeclaredRoute, managementApi } from './http/api.js';
 import { installErrorHandling } from './http/errors.js';
 import './http/plugin-types.js';
+import { type BackgroundGroupSync, backgroundGroupSync } from './groupsync/background.js';
+import {
+  type ClosableGraphClient,
+  type GraphClientOptions,
+  microsoftGraphClient,
+} from './groupsync/microsoft-graph.js';
 import { auditRoutes } from './identity/audit.routes.js';
 import { type ChangeBus, localChangeBus } from './identity/changes.js';
 import { organizationRoutes } from './identity/organizations.routes.js';
@@ -31,6 +38,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   now?: () => Date;
   changes?: ChangeBus;
+  /** Microsoft Graph client settings (tests shorten waits); defaults are production values. */
+  graphOptions?: GraphClientOptions;
 }
 
 export interface Gatehouse {
@@ -38,6 +47,8 @@ export interface Gatehouse {
   services: Services;
   /** Every management route with the action it declared (the access-control test walks these). */
   routes: readonly DeclaredRoute[];
+  /** Background Entra group sync (started when `group_sync.background_interval` is set). */
+  groupSync: BackgroundGroupSync;
 }
 
 /** Composition root: builds one independent Gatehouse from its dependencies; no module state. */
@@ -118,5 +129,28 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     ),
     { prefix: '/api/v1' },
   );
-  return { app, services, routes };
+  // One Graph client (and connection pool) per connection that has Graph access.
+  const graphClients = new Map<string, ClosableGraphClient>();
+  const graphFor = (c: ConnectionConfig) => {
+    if (!c.microsoft_graph) return null;
+    let client = graphClients.get(c.id);
+    if (!client) {
+      client = microsoftGraphClient(c.microsoft_graph, deps.graphOptions);
+      graphClients.set(c.id, client);
+    }
+    return client;
+  };
+  const groupSync = backgroundGroupSync({
+    services,
+    connections: config.sso.connections,
+    graphFor,
+    log: app.log,
+  });
+  const interval = config.groupSync?.background_interval;
+  if (interval) groupSync.start(durationMs(interval) ?? 15 * 60_000);
+  app.addHook('onClose', async () => {
+    await groupSync.stop();
+    await Promise.all([...graphClients.values()].map((c) => c.close()));
+  });
+  return { app, services, routes, groupSync };
 }

@@ -3,6 +3,7 @@ import { buildApp, type Gatehouse } from '../../src/app.js';
 import { fromObject } from '../../src/config/load.js';
 import type { GatehouseConfig } from '../../src/config/types.js';
 import type { Dialect } from '../../src/db/connect.js';
+import type { GraphClientOptions } from '../../src/groupsync/microsoft-graph.js';
 import { type TestDb, testDb } from './db.js';
 
 export const MASTER_KEY = 'sk-test-master-key-0123456789';
@@ -22,13 +23,19 @@ export interface TestApp extends Gatehouse {
 export async function testApp(
   dialect: Dialect,
   file: Record<string, unknown> = {},
-  opts: { now?: () => Date } = {},
+  opts: { now?: () => Date; graphOptions?: GraphClientOptions } = {},
 ): Promise<TestApp> {
   const db = await testDb(dialect);
   const { config } = fromObject(file, '(test)', undefined, {
     env: { GATEHOUSE_MASTER_KEY: MASTER_KEY, DATABASE_URL: ':memory:' },
   });
-  const gh = await buildApp({ config, db, logger: false, ...(opts.now ? { now: opts.now } : {}) });
+  const gh = await buildApp({
+    config,
+    db,
+    logger: false,
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.graphOptions ? { graphOptions: opts.graphOptions } : {}),
+  });
   return {
     ...gh,
     db,

@@ -1,0 +1,120 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { ConnectionConfig } from '../config/schema.js';
+import { readJson } from '../db/json.js';
+import type { Services } from '../identity/services.js';
+import type { StoredFacts } from '../identity/signin.js';
+import { entraGroups } from './entra.js';
+import type { GraphClient } from './microsoft-graph.js';
+
+export interface SyncRunReport {
+  users: number;
+  synced: number;
+  failed: number;
+  added: number;
+  removed: number;
+}
+
+/**
+ * Re-syncs every known person of every connection that has Microsoft Graph access, so that
+ * leaving a group (or being unassigned from the app) takes effect without waiting for the
+ * person to sign in again. Runs on an interval; one run at a time; stops cleanly.
+ */
+export function backgroundGroupSync(deps: {
+  services: Services;
+  connections: readonly ConnectionConfig[];
+  graphFor: (c: ConnectionConfig) => GraphClient | null;
+  log: FastifyBaseLogger;
+}) {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<SyncRunReport> | null = null;
+  const db = deps.services.ctx.db.kysely;
+
+  async function syncConnection(c: ConnectionConfig, report: SyncRunReport) {
+    const graph = deps.graphFor(c);
+    if (!graph) return;
+    const people = await db
+      .selectFrom('identities as i')
+      .innerJoin('users as u', 'u.id', 'i.user_id')
+      .select(['i.user_id', 'i.subject', 'i.facts'])
+      .where('i.connection_id', '=', c.id)
+      .where('u.active', '=', 1)
+      .execute();
+    for (const p of people) {
+      report.users++;
+      // Entra subjects are `{tid}:{oid}`; Graph wants the oid.
+      const oid = p.subject.slice(p.subject.lastIndexOf(':') + 1);
+      const facts = readJson<StoredFacts>(p.facts, 'identities.facts') ?? { claims: {}, roles: [] };
+      try {
+        const found = await entraGroups(graph, {
+          oid,
+          tokenGroupIds: null,
+          servicePrincipalId: c.microsoft_graph?.service_principal_id,
+          needAssigned: deps.services.ctx.config.groupSync?.scope === 'assigned_to_app',
+        });
+        if (!found.complete) {
+          report.failed++;
+          deps.log.warn(
+            { connection: c.id, user: p.user_id, problems: found.problems },
+            'group sync: Graph incomplete; memberships kept',
+          );
+          continue;
+        }
+        const r = await deps.services.signIn.resync(p.user_id, {
+          connection: c.id,
+          subject: p.subject,
+          email: null,
+          emailVerified: false,
+          userName: null,
+          displayName: null,
+          givenName: null,
+          familyName: null,
+          groups: found.groups,
+          groupsComplete: true,
+          claims: facts.claims,
+          roles: facts.roles,
+          assignedGroups: found.assigned,
+        });
+        report.synced++;
+        report.added += r.added.length;
+        report.removed += r.removed.length;
+      } catch (err) {
+        report.failed++;
+        deps.log.error(
+          { err, connection: c.id, user: p.user_id },
+          'group sync failed for one user',
+        );
+      }
+    }
+  }
+
+  async function runOnce(): Promise<SyncRunReport> {
+    if (running) return running;
+    running = (async () => {
+      const report: SyncRunReport = { users: 0, synced: 0, failed: 0, added: 0, removed: 0 };
+      for (const c of deps.connections) await syncConnection(c, report);
+      deps.log.info({ ...report }, 'group sync run finished');
+      return report;
+    })().finally(() => {
+      running = null;
+    });
+    return running;
+  }
+
+  return {
+    runOnce,
+    start(intervalMs: number) {
+      if (timer) return;
+      timer = setInterval(() => {
+        runOnce().catch((err: unknown) => deps.log.error({ err }, 'group sync run failed'));
+      }, intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      if (running) await running.catch(() => undefined);
+    },
+  };
+}
+
+export type BackgroundGroupSync = ReturnType<typeof backgroundGroupSync>;
