@@ -1,6 +1,6 @@
 import type { OrgRole, TeamRole } from '../access/roles.js';
 import { conflict, notFound } from '../errors/catalogue.js';
-import { type Actor, type ServiceContext, type WriteScope, write } from './context.js';
+import { type Actor, type Reader, type ServiceContext, type WriteScope, write } from './context.js';
 import { requireOrgRow } from './organizations.js';
 import { requireTeamRow } from './teams.js';
 
@@ -59,108 +59,147 @@ function summarise<R extends string>(
   return [...byUser.values()];
 }
 
+/**
+ * Team and organization memberships have the same shape and rules; only the table, the key
+ * column and the words in the audit log differ.
+ */
+interface Kind<R extends string> {
+  table: 'team_memberships' | 'org_memberships';
+  key: 'team_id' | 'organization_id';
+  noun: 'team' | 'organization';
+  strongest: R;
+  requireParent: (db: Reader, id: string) => Promise<unknown>;
+}
+const TEAM: Kind<TeamRole> = {
+  table: 'team_memberships',
+  key: 'team_id',
+  noun: 'team',
+  strongest: 'admin',
+  requireParent: requireTeamRow,
+};
+const ORG: Kind<OrgRole> = {
+  table: 'org_memberships',
+  key: 'organization_id',
+  noun: 'organization',
+  strongest: 'org_admin',
+  requireParent: requireOrgRow,
+};
+
 export function membershipsService(ctx: ServiceContext) {
   const db = ctx.db.kysely;
 
-  /**
-   * `create` refuses an existing membership (409), `update` refuses a missing one (404),
-   * `upsert` (for sync) accepts both. Memberships are per source: see the file comment.
-   */
-  async function addTeamMember(
-    teamId: string,
+  // Both tables have the same columns but for the key's name; Kysely cannot express "one of two
+  // tables" in a single builder, so queries are typed against team_memberships and the names
+  // swapped in. The Kind values above are the only names that can reach here.
+  const table = (k: Kind<string>) => k.table as 'team_memberships';
+  const key = (k: Kind<string>) => k.key as 'team_id';
+
+  async function put<R extends string>(
+    k: Kind<R>,
+    parentId: string,
     userId: string,
-    role: TeamRole,
+    role: R,
     source: string,
     actor: Actor,
-    scope?: WriteScope,
-    mode: PutMode = 'create',
-  ): Promise<Membership<TeamRole>> {
+    scope: WriteScope | undefined,
+    mode: PutMode,
+  ): Promise<Membership<R>> {
     const run = async (s: WriteScope) => {
-      await requireTeamRow(s.trx, teamId);
+      await k.requireParent(s.trx, parentId);
       await requireUser(s, userId);
       const existing = await s.trx
-        .selectFrom('team_memberships')
-        .selectAll()
-        .where('team_id', '=', teamId)
+        .selectFrom(table(k))
+        .select(['role', 'created_at'])
+        .where(key(k), '=', parentId)
         .where('user_id', '=', userId)
         .where('source', '=', source)
         .executeTakeFirst();
       if (existing && mode === 'create') {
         throw conflict(
-          `user '${userId}' is already a member of team '${teamId}' (source ${source})`,
+          `user '${userId}' is already a member of ${k.noun} '${parentId}' (source ${source})`,
         );
       }
       if (!existing && mode === 'update')
-        throw notFound('membership', `${teamId}/${userId}/${source}`);
+        throw notFound('membership', `${parentId}/${userId}/${source}`);
       if (existing?.role === role)
         return { user_id: userId, role, source, created_at: existing.created_at };
       if (existing) {
         await s.trx
-          .updateTable('team_memberships')
+          .updateTable(table(k))
           .set({ role })
-          .where('team_id', '=', teamId)
+          .where(key(k), '=', parentId)
           .where('user_id', '=', userId)
           .where('source', '=', source)
           .execute();
       } else {
         await s.trx
-          .insertInto('team_memberships')
-          .values({ team_id: teamId, user_id: userId, role, source, created_at: s.now })
+          .insertInto(table(k))
+          .values({ [key(k)]: parentId, user_id: userId, role, source, created_at: s.now } as {
+            team_id: string;
+            user_id: string;
+            role: string;
+            source: string;
+            created_at: string;
+          })
           .execute();
       }
       await s.audit({
-        action: existing ? 'team.member_role_changed' : 'team.member_added',
-        targetType: 'team',
-        targetId: teamId,
+        action: existing ? `${k.noun}.member_role_changed` : `${k.noun}.member_added`,
+        targetType: k.noun,
+        targetId: parentId,
         before: existing ? { user_id: userId, role: existing.role, source } : undefined,
         after: { user_id: userId, role, source },
       });
       s.changed({ kind: 'user', id: userId });
-      s.changed({ kind: 'team', id: teamId });
+      if (k.noun === 'team') s.changed({ kind: 'team', id: parentId });
       return { user_id: userId, role, source, created_at: existing?.created_at ?? s.now };
     };
     return scope ? run(scope) : write(ctx, actor, run);
   }
 
-  async function removeTeamMember(
-    teamId: string,
+  async function drop(
+    k: Kind<string>,
+    parentId: string,
     userId: string,
     source: string,
     actor: Actor,
     scope?: WriteScope,
-  ): Promise<void> {
+  ) {
     const run = async (s: WriteScope) => {
       const gone = await s.trx
-        .deleteFrom('team_memberships')
-        .where('team_id', '=', teamId)
+        .deleteFrom(table(k))
+        .where(key(k), '=', parentId)
         .where('user_id', '=', userId)
         .where('source', '=', source)
         .returning(['role'])
         .executeTakeFirst();
-      if (!gone) throw notFound('membership', `${teamId}/${userId}/${source}`);
+      if (!gone) throw notFound('membership', `${parentId}/${userId}/${source}`);
       await s.audit({
-        action: 'team.member_removed',
-        targetType: 'team',
-        targetId: teamId,
+        action: `${k.noun}.member_removed`,
+        targetType: k.noun,
+        targetId: parentId,
         before: { user_id: userId, role: gone.role, source },
       });
       s.changed({ kind: 'user', id: userId });
-      s.changed({ kind: 'team', id: teamId });
+      if (k.noun === 'team') s.changed({ kind: 'team', id: parentId });
     };
-    return scope ? run(scope) : write(ctx, actor, run);
+    await (scope ? run(scope) : write(ctx, actor, run));
   }
 
-  async function listTeamMembers(teamId: string): Promise<MemberSummary<TeamRole>[]> {
-    await requireTeamRow(db, teamId);
+  async function members<R extends string>(
+    k: Kind<R>,
+    parentId: string,
+  ): Promise<MemberSummary<R>[]> {
+    await k.requireParent(db, parentId);
     const rows = await db
-      .selectFrom('team_memberships as m')
+      .selectFrom(`${table(k)} as m`)
       .innerJoin('users as u', 'u.id', 'm.user_id')
       .select(['m.user_id', 'u.email', 'm.role', 'm.source', 'm.created_at'])
-      .where('m.team_id', '=', teamId)
+      .where(`m.${key(k)}`, '=', parentId)
       .orderBy('m.created_at')
       .orderBy('m.user_id')
       .execute();
-    return summarise<TeamRole>(rows, 'admin');
+    return summarise<R>(rows, k.strongest);
   }
 
   async function listUserTeams(userId: string) {
@@ -173,109 +212,46 @@ export function membershipsService(ctx: ServiceContext) {
       .execute();
   }
 
-  async function addOrgMember(
-    orgId: string,
-    userId: string,
-    role: OrgRole,
-    source: string,
-    actor: Actor,
-    scope?: WriteScope,
-    mode: PutMode = 'create',
-  ): Promise<Membership<OrgRole>> {
-    const run = async (s: WriteScope) => {
-      await requireOrgRow(s.trx, orgId);
-      await requireUser(s, userId);
-      const existing = await s.trx
-        .selectFrom('org_memberships')
-        .selectAll()
-        .where('organization_id', '=', orgId)
-        .where('user_id', '=', userId)
-        .where('source', '=', source)
-        .executeTakeFirst();
-      if (existing && mode === 'create') {
-        throw conflict(
-          `user '${userId}' is already a member of organization '${orgId}' (source ${source})`,
-        );
-      }
-      if (!existing && mode === 'update')
-        throw notFound('membership', `${orgId}/${userId}/${source}`);
-      if (existing?.role === role)
-        return { user_id: userId, role, source, created_at: existing.created_at };
-      if (existing) {
-        await s.trx
-          .updateTable('org_memberships')
-          .set({ role })
-          .where('organization_id', '=', orgId)
-          .where('user_id', '=', userId)
-          .where('source', '=', source)
-          .execute();
-      } else {
-        await s.trx
-          .insertInto('org_memberships')
-          .values({ organization_id: orgId, user_id: userId, role, source, created_at: s.now })
-          .execute();
-      }
-      await s.audit({
-        action: existing ? 'organization.member_role_changed' : 'organization.member_added',
-        targetType: 'organization',
-        targetId: orgId,
-        before: existing ? { user_id: userId, role: existing.role, source } : undefined,
-        after: { user_id: userId, role, source },
-      });
-      s.changed({ kind: 'user', id: userId });
-      return { user_id: userId, role, source, created_at: existing?.created_at ?? s.now };
-    };
-    return scope ? run(scope) : write(ctx, actor, run);
-  }
-
-  async function removeOrgMember(
-    orgId: string,
-    userId: string,
-    source: string,
-    actor: Actor,
-    scope?: WriteScope,
-  ): Promise<void> {
-    const run = async (s: WriteScope) => {
-      const gone = await s.trx
-        .deleteFrom('org_memberships')
-        .where('organization_id', '=', orgId)
-        .where('user_id', '=', userId)
-        .where('source', '=', source)
-        .returning(['role'])
-        .executeTakeFirst();
-      if (!gone) throw notFound('membership', `${orgId}/${userId}/${source}`);
-      await s.audit({
-        action: 'organization.member_removed',
-        targetType: 'organization',
-        targetId: orgId,
-        before: { user_id: userId, role: gone.role, source },
-      });
-      s.changed({ kind: 'user', id: userId });
-    };
-    await (scope ? run(scope) : write(ctx, actor, run));
-  }
-
-  async function listOrgMembers(orgId: string): Promise<MemberSummary<OrgRole>[]> {
-    await requireOrgRow(db, orgId);
-    const rows = await db
-      .selectFrom('org_memberships as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select(['m.user_id', 'u.email', 'm.role', 'm.source', 'm.created_at'])
-      .where('m.organization_id', '=', orgId)
-      .orderBy('m.created_at')
-      .orderBy('m.user_id')
-      .execute();
-    return summarise<OrgRole>(rows, 'org_admin');
-  }
-
+  /**
+   * `create` refuses an existing membership (409), `update` refuses a missing one (404),
+   * `upsert` (for sync) accepts both. Memberships are per source: see the file comment.
+   */
   return {
-    addTeamMember,
-    removeTeamMember,
-    listTeamMembers,
+    addTeamMember: (
+      teamId: string,
+      userId: string,
+      role: TeamRole,
+      source: string,
+      actor: Actor,
+      scope?: WriteScope,
+      mode: PutMode = 'create',
+    ) => put(TEAM, teamId, userId, role, source, actor, scope, mode),
+    removeTeamMember: (
+      teamId: string,
+      userId: string,
+      source: string,
+      actor: Actor,
+      scope?: WriteScope,
+    ) => drop(TEAM, teamId, userId, source, actor, scope),
+    listTeamMembers: (teamId: string) => members(TEAM, teamId),
     listUserTeams,
-    addOrgMember,
-    removeOrgMember,
-    listOrgMembers,
+    addOrgMember: (
+      orgId: string,
+      userId: string,
+      role: OrgRole,
+      source: string,
+      actor: Actor,
+      scope?: WriteScope,
+      mode: PutMode = 'create',
+    ) => put(ORG, orgId, userId, role, source, actor, scope, mode),
+    removeOrgMember: (
+      orgId: string,
+      userId: string,
+      source: string,
+      actor: Actor,
+      scope?: WriteScope,
+    ) => drop(ORG, orgId, userId, source, actor, scope),
+    listOrgMembers: (orgId: string) => members(ORG, orgId),
   };
 }
 
