@@ -43,8 +43,10 @@ function load(file: string | undefined, port: string | undefined) {
   let cliPort: number | undefined;
   if (port !== undefined) {
     cliPort = Number(port);
-    if (!Number.isInteger(cliPort) || cliPort < 0 || cliPort > 65535)
+    // Digits only: Number() alone would take "" (as 0), "0x1f90" and "1e3".
+    if (!/^[0-9]{1,5}$/.test(port) || cliPort > 65535) {
       fail(`--port: "${port}" is not a port number`);
+    }
   }
   try {
     return loadConfig({ file, env: process.env, cli: { port: cliPort } });
@@ -72,7 +74,7 @@ async function start(file: string | undefined, port: string | undefined): Promis
         `No master key is configured, so an admin was created: user "${creds.userName}"`,
         `Password: ${creds.password}   (POST /auth/login, the break-glass login)`,
         `API key:  ${creds.key}`,
-        'Store them now; only their hashes are kept. Use it as "Authorization: Bearer <key>".',
+        'Store them now; only their hashes are kept. Send the key as "Authorization: Bearer <key>".',
         '=========================================================================',
         '',
       ].join('\n'),
