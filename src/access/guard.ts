@@ -1,7 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { AppError } from '../errors/catalogue.js';
-import { type Action, assignableRoles, type Scope, scopesFor } from './matrix.js';
+import {
+  type Action,
+  assignableRoles,
+  delegableOwnerRoles,
+  type Scope,
+  scopesFor,
+} from './matrix.js';
 import type { GlobalRole } from './roles.js';
 import { type Subject, teamIdsWhere } from './subject.js';
 
@@ -39,6 +45,35 @@ async function inAdminOrg(db: Kysely<Database>, s: Subject, userId: string): Pro
   return hit !== undefined;
 }
 
+/** Whether the person also belongs to an organization the caller does not administer. */
+async function inOtherOrg(db: Kysely<Database>, s: Subject, userId: string): Promise<boolean> {
+  const elsewhere = await db
+    .selectFrom('org_memberships')
+    .select('organization_id')
+    .where('user_id', '=', userId)
+    .where('organization_id', 'not in', [...s.adminOrgs, ''])
+    .executeTakeFirst();
+  return elsewhere !== undefined;
+}
+
+/**
+ * Whether the caller may hold or manage keys that act as this person. A key carries its
+ * owner's role, so a key for someone stronger would be an escalation: only people whose role
+ * the caller could hand out qualify, and for org admins only people wholly inside their orgs.
+ */
+async function mayActFor(
+  db: Kysely<Database>,
+  s: Subject,
+  scope: Scope,
+  userId: string | null,
+): Promise<boolean> {
+  if (userId === null || userId === s.userId) return true;
+  const u = await db.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst();
+  if (u === undefined) return true; // the service refuses unknown owners with a clear 422
+  if (!delegableOwnerRoles(s.role).includes(u.role as GlobalRole)) return false;
+  return scope !== 'org' || !(await inOtherOrg(db, s, userId));
+}
+
 async function teamOrg(db: Kysely<Database>, teamId: string): Promise<string | null | undefined> {
   const t = await db
     .selectFrom('teams')
@@ -58,6 +93,8 @@ export async function authorize(
   action: Action,
   target: Target,
 ): Promise<Scope> {
+  // Anyone authenticated may see and manage themselves, even a key that belongs to nobody.
+  if (target.kind === 'self' && action.startsWith('me:')) return 'own';
   const scopes = scopesFor(s.role, action);
   if (scopes.length === 0) throw forbidden(action);
   if (scopes.includes('all')) return 'all';
@@ -93,13 +130,7 @@ async function within(
         .where('id', '=', t.id)
         .executeTakeFirst();
       if (u === undefined || !assignableRoles(s.role).includes(u.role as GlobalRole)) return false;
-      const elsewhere = await db
-        .selectFrom('org_memberships')
-        .select('organization_id')
-        .where('user_id', '=', t.id)
-        .where('organization_id', 'not in', [...s.adminOrgs])
-        .executeTakeFirst();
-      return elsewhere === undefined;
+      return !(await inOtherOrg(db, s, t.id));
     }
     case 'team': {
       if (scope === 'team_member') return s.teams.has(t.id);
@@ -120,6 +151,7 @@ async function within(
         .executeTakeFirst();
       if (!k) return false;
       if (scope === 'own') return me !== null && k.user_id === me;
+      if (!(await mayActFor(db, s, scope, k.user_id))) return false;
       if (scope === 'team_admin') return k.team_id !== null && s.teams.get(k.team_id) === 'admin';
       if (scope === 'org') {
         if (k.team_id) {
@@ -136,6 +168,7 @@ async function within(
       return scope === 'org' && t.organizationId !== null && s.adminOrgs.has(t.organizationId);
     case 'new_key': {
       if (scope === 'own') return me !== null && t.userId === me;
+      if (!(await mayActFor(db, s, scope, t.userId))) return false;
       if (scope === 'team_admin') return t.teamId !== null && s.teams.get(t.teamId) === 'admin';
       if (scope === 'org') {
         if (t.teamId) {

@@ -54,16 +54,26 @@ export function localLogin(
   }
 
   async function fail(
+    counter: string,
     login: string,
     userId: string | null,
     reason: string,
     meta: LoginMeta,
   ): Promise<never> {
     const now = ctx.now();
+    // Forget counters whose window has passed, so unknown names do not pile up.
+    const stale = new Date(now.getTime() - lockoutMs).toISOString();
+    await db
+      .deleteFrom('login_failures')
+      .where('first_failure_at', '<', stale)
+      .where((eb) =>
+        eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now.toISOString())]),
+      )
+      .execute();
     const row = await db
       .selectFrom('login_failures')
       .selectAll()
-      .where('login', '=', login)
+      .where('login', '=', counter)
       .executeTakeFirst();
     const windowOpen = row && now.getTime() - Date.parse(row.first_failure_at) < lockoutMs;
     const failures = windowOpen ? row.failures + 1 : 1;
@@ -76,7 +86,7 @@ export function localLogin(
     };
     await db
       .insertInto('login_failures')
-      .values({ login, ...values })
+      .values({ login: counter, ...values })
       .onConflict((oc) => oc.column('login').doUpdateSet(values))
       .execute();
     await audit(
@@ -91,23 +101,6 @@ export function localLogin(
 
   async function login(name: string, password: string, meta: LoginMeta): Promise<LoginResult> {
     const login = name.trim().toLowerCase();
-    if (!policy.enabled) {
-      await audit('auth.login_failed', null, login, 'local login disabled', meta);
-      throw new AppError('forbidden', 'Local login is disabled; sign in with SSO.');
-    }
-    const lock = await db
-      .selectFrom('login_failures')
-      .select('locked_until')
-      .where('login', '=', login)
-      .executeTakeFirst();
-    if (lock?.locked_until && Date.parse(lock.locked_until) > ctx.now().getTime()) {
-      await audit('auth.login_failed', null, login, 'locked out', meta);
-      const seconds = Math.ceil((Date.parse(lock.locked_until) - ctx.now().getTime()) / 1000);
-      throw new AppError(
-        'rate_limited',
-        `Too many failed attempts; try again in ${seconds} seconds.`,
-      );
-    }
     const user = await db
       .selectFrom('users')
       .select(['id', 'user_name', 'email', 'role', 'active', 'password_hash'])
@@ -115,9 +108,29 @@ export function localLogin(
         eb.or([eb('user_name_normalized', '=', login), eb('email_normalized', '=', login)]),
       )
       .executeTakeFirst();
+    if (!policy.enabled) {
+      await audit('auth.login_failed', user?.id ?? null, login, 'local login disabled', meta);
+      throw new AppError('forbidden', 'Local login is disabled; sign in with SSO.');
+    }
+    // One counter per account, whether its user name or its email is typed; per name otherwise.
+    const counter = user ? `user:${user.id}` : `name:${login}`;
+    const lock = await db
+      .selectFrom('login_failures')
+      .select('locked_until')
+      .where('login', '=', counter)
+      .executeTakeFirst();
+    if (lock?.locked_until && Date.parse(lock.locked_until) > ctx.now().getTime()) {
+      await audit('auth.login_failed', user?.id ?? null, login, 'locked out', meta);
+      const seconds = Math.ceil((Date.parse(lock.locked_until) - ctx.now().getTime()) / 1000);
+      throw new AppError(
+        'rate_limited',
+        `Too many failed attempts; try again in ${seconds} seconds.`,
+      );
+    }
     const ok = await verifyPassword(password, user?.password_hash ?? (await dummy));
-    if (!user?.password_hash || !ok)
-      return fail(login, user?.id ?? null, 'wrong user name or password', meta);
+    if (!user?.password_hash || !ok) {
+      return fail(counter, login, user?.id ?? null, 'wrong user name or password', meta);
+    }
     if (user.active === 0) {
       await audit('auth.login_failed', user.id, login, 'user deactivated', meta);
       throw new AppError('user_inactive', 'This account is deactivated.');
@@ -136,7 +149,7 @@ export function localLogin(
         'Local login is not allowed for your role; sign in with SSO.',
       );
     }
-    await db.deleteFrom('login_failures').where('login', '=', login).execute();
+    await db.deleteFrom('login_failures').where('login', '=', counter).execute();
     const s = await sessions.create(user.id, 'password', meta);
     await audit('auth.login_succeeded', user.id, login, null, meta);
     return {

@@ -162,3 +162,19 @@ export function assignableRoles(role: GlobalRole | null): readonly GlobalRole[] 
       return [];
   }
 }
+
+/**
+ * Whose keys a caller may create or manage besides their own (a key acts with its owner's
+ * role). Team admins and org admins: only ordinary users.
+ */
+export function delegableOwnerRoles(role: GlobalRole | null): readonly GlobalRole[] {
+  switch (role) {
+    case 'proxy_admin':
+      return assignableRoles(role);
+    case 'org_admin':
+    case 'internal_user':
+      return ['internal_user', 'internal_user_viewer'];
+    default:
+      return [];
+  }
+}

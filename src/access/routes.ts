@@ -36,6 +36,24 @@ export function installAuthRoutes(
   app: FastifyInstance,
   deps: { login: LocalLogin; sessions: SessionStore; cookies: CookiePolicy; ctx: ServiceContext },
 ): void {
+  // Browsers send Origin on cross-site POSTs; refusing foreign ones stops login CSRF (signing a
+  // victim into an attacker's account) and forced logouts. Non-browser clients send none.
+  const publicOrigin = new URL(deps.ctx.config.publicUrl).origin;
+  app.addHook('onRequest', async (req) => {
+    if (req.method !== 'POST' || (req.url !== '/auth/login' && req.url !== '/auth/logout')) return;
+    const origin = req.headers.origin;
+    if (origin === undefined || origin === publicOrigin) return;
+    let host: string | null = null;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = null;
+    }
+    if (host === null || host !== req.headers.host) {
+      throw new AppError('csrf_failed', 'Cross-site sign-in requests are refused.');
+    }
+  });
+
   app.post('/auth/login', async (req, reply) => {
     const { username, password } = parse(loginBody, req.body);
     const r = await deps.login.login(username, password, {
@@ -78,7 +96,14 @@ export const meRoutes: ApiRoutes = (app, { services }) => {
   app.get('/me', { config: { permission: 'me:read' } }, async (req) => {
     const p = req.principal;
     if (!p || p.kind === 'master') {
-      return { principal: 'master_key', role: 'proxy_admin', user: null, teams: [] };
+      return {
+        principal: 'master_key',
+        key_id: null,
+        session_id: null,
+        role: 'proxy_admin',
+        user: null,
+        teams: [],
+      };
     }
     const user = p.userId ? await services.users.get(p.userId) : null;
     const teams = p.userId ? await services.memberships.listUserTeams(p.userId) : [];

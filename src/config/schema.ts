@@ -245,7 +245,7 @@ export const authSchema = z.strictObject({
   local_login: z
     .strictObject({
       enabled: z.boolean().default(true),
-      allowed_roles: z.array(role).min(1).default(['proxy_admin']),
+      allowed_roles: z.array(roleInsensitive).min(1).default(['proxy_admin']),
       max_failures: z.number().int().min(1).max(100).default(5),
       lockout: fixedDuration.default('15m'),
     })

@@ -23,6 +23,7 @@ const OPENAI_TYPES: Partial<Record<AppError['code'], string>> = {
   user_inactive: 'authentication_error',
   session_invalid: 'authentication_error',
   forbidden: 'permission_error',
+  csrf_failed: 'permission_error',
   not_found: 'not_found_error',
   route_not_found: 'not_found_error',
   rate_limited: 'rate_limit_error',

@@ -82,8 +82,9 @@ export const teamRoutes: ApiRoutes = (app, { services }) => {
   app.patch('/teams/:id', { config: { permission: 'teams:update' } }, async (req) => {
     const { id } = parse(idParam, req.params, 'path');
     const patch = parse(updateBody, req.body);
-    if (patch.organization_id) {
-      // Moving a team into an organization needs the right to create teams there.
+    // Moving a team into an organization (or out of every one: null) needs the right to create
+    // teams there; only proxy admins may create teams outside any organization.
+    if (patch.organization_id !== undefined) {
       await authorize(db, access(req).subject, 'teams:create', {
         kind: 'new_team',
         organizationId: patch.organization_id,

@@ -79,7 +79,9 @@ export const userRoutes: ApiRoutes = (app, { services }) => {
     async (req, reply) => {
       const { teams, password, organization_id, ...input } = parse(createBody, req.body);
       const { subject } = access(req);
-      assertAssignable(subject, input.role);
+      // The role the person will really get, default included, must be one the caller may grant.
+      const defaultRole = services.ctx.config.defaultUserParams.user_role ?? 'internal_user_viewer';
+      assertAssignable(subject, input.role ?? defaultRole);
       if (password !== undefined)
         await authorize(db, subject, 'users:set_password', { kind: 'list' });
       for (const t of teams ?? [])

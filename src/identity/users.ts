@@ -335,7 +335,7 @@ export function usersService(ctx: ServiceContext) {
     });
   }
 
-  /** Sets or clears the local (break-glass) password; the user's other sessions end. */
+  /** Sets or clears the local (break-glass) password; every session of the user ends. */
   async function setPassword(id: string, passwordHash: string | null, actor: Actor): Promise<void> {
     await write(ctx, actor, async (s) => {
       const row = await requireUserRow(s.trx, id);

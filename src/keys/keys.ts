@@ -62,6 +62,8 @@ export interface KeyQuery {
 
 /** Set when an admin blocks a key by hand; deactivation uses its own reason. */
 export const MANUAL_BLOCK_REASON = 'blocked_by_admin';
+/** Set when the owner blocks their own key (they cannot unblock it: an admin must). */
+export const OWNER_BLOCK_REASON = 'blocked_by_owner';
 
 export function toApiKey(r: Selectable<ApiKeysTable>): ApiKey {
   return {
@@ -254,7 +256,12 @@ export function keysService(ctx: ServiceContext) {
     return toPage(await query.execute(), q.limit, toApiKey);
   }
 
-  async function update(id: string, patch: UpdateKeyInput, actor: Actor): Promise<ApiKey> {
+  async function update(
+    id: string,
+    patch: UpdateKeyInput,
+    actor: Actor,
+    opts: { byOwner?: boolean } = {},
+  ): Promise<ApiKey> {
     return write(ctx, actor, async (s) => {
       const before = await requireKeyRow(s.trx, id);
       await checkModels(s.trx, before.team_id, patch.models);
@@ -270,7 +277,11 @@ export function keysService(ctx: ServiceContext) {
       }
       if (patch.blocked !== undefined) {
         set.blocked = int(patch.blocked);
-        set.blocked_reason = patch.blocked ? MANUAL_BLOCK_REASON : null;
+        set.blocked_reason = patch.blocked
+          ? opts.byOwner
+            ? OWNER_BLOCK_REASON
+            : MANUAL_BLOCK_REASON
+          : null;
       }
       await s.trx.updateTable('api_keys').set(set).where('id', '=', id).execute();
       const after = toApiKey(await requireKeyRow(s.trx, id));

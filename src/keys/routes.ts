@@ -32,8 +32,8 @@ const listParams = z.strictObject({
 const idParam = z.strictObject({ id });
 
 /**
- * A key request without `user_id` is for the caller's own key; only the master key (or a key
- * with no owner) creates keys that belong to nobody.
+ * A key request without `user_id` is for the caller's own key. Only the master key, or an
+ * explicit `"user_id": null`, makes a key that belongs to nobody.
  */
 function keyOwner(principal: Principal | null, body: unknown): string | null {
   const given =
@@ -88,7 +88,9 @@ export const keyRoutes: ApiRoutes = (app, { services }) => {
   app.patch('/keys/:id', { config: { permission: 'keys:update' } }, async (req) => {
     const { id } = parse(idParam, req.params, 'path');
     if (access(req).scope === 'own') {
-      return services.keys.update(id, parse(ownUpdateBody, req.body), actor(req));
+      return services.keys.update(id, parse(ownUpdateBody, req.body), actor(req), {
+        byOwner: true,
+      });
     }
     return services.keys.update(id, parse(updateBody, req.body), actor(req));
   });

@@ -389,3 +389,186 @@ describe.each(dialects())('privilege escalation attempts (%s)', (dialect) => {
     expect(own.data).toHaveLength(1);
   });
 });
+
+describe.each(dialects())(
+  'keys act as their owner: nobody may mint one for someone stronger (%s)',
+  (dialect) => {
+    const sys = { type: 'system' as const, id: 'test' };
+    it('an org admin cannot make or manage keys of a proxy admin pulled into their org', async () => {
+      const t = await testApp(dialect);
+      try {
+        const s = t.services;
+        const org = (await s.organizations.create({ name: 'Mine' }, sys)).id;
+        const oa = await s.users.create({ email: 'oa@x.com', role: 'org_admin' }, sys);
+        await s.memberships.addOrgMember(org, oa.id, 'org_admin', 'manual', sys);
+        const oaKey = (await s.keys.create({ user_id: oa.id }, sys)).key;
+        const boss = await s.users.create({ email: 'boss@x.com', role: 'proxy_admin' }, sys);
+        const bossKey = await s.keys.create({ user_id: boss.id }, sys);
+        expectStatus(
+          await t.call({
+            method: 'POST',
+            url: `/api/v1/organizations/${org}/members`,
+            auth: oaKey,
+            payload: { user_id: boss.id },
+          }),
+          201,
+        );
+        expectError(
+          await t.call({
+            method: 'POST',
+            url: '/api/v1/keys',
+            auth: oaKey,
+            payload: { user_id: boss.id },
+          }),
+          403,
+          'forbidden',
+        );
+        expectError(
+          await t.call({ method: 'GET', url: `/api/v1/keys/${bossKey.id}`, auth: oaKey }),
+          403,
+          'forbidden',
+        );
+        expectError(
+          await t.call({
+            method: 'PATCH',
+            url: `/api/v1/keys/${bossKey.id}`,
+            auth: oaKey,
+            payload: { blocked: true },
+          }),
+          403,
+          'forbidden',
+        );
+        expectError(
+          await t.call({ method: 'DELETE', url: `/api/v1/keys/${bossKey.id}`, auth: oaKey }),
+          403,
+          'forbidden',
+        );
+        // An ordinary user wholly inside the org is fine.
+        const dev = await s.users.create({ email: 'dev@x.com', role: 'internal_user' }, sys);
+        await s.memberships.addOrgMember(org, dev.id, 'member', 'manual', sys);
+        expectStatus(
+          await t.call({
+            method: 'POST',
+            url: '/api/v1/keys',
+            auth: oaKey,
+            payload: { user_id: dev.id },
+          }),
+          201,
+        );
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('a team admin cannot make a team key that acts as a stronger teammate', async () => {
+      const t = await testApp(dialect);
+      try {
+        const s = t.services;
+        const team = (await s.teams.create({ name: 'T' }, sys)).id;
+        const lead = await s.users.create({ email: 'lead@x.com', role: 'internal_user' }, sys);
+        await s.memberships.addTeamMember(team, lead.id, 'admin', 'manual', sys);
+        const leadKey = (await s.keys.create({ user_id: lead.id }, sys)).key;
+        const boss = await s.users.create({ email: 'boss@x.com', role: 'proxy_admin' }, sys);
+        expectStatus(
+          await t.call({
+            method: 'POST',
+            url: `/api/v1/teams/${team}/members`,
+            auth: leadKey,
+            payload: { user_id: boss.id },
+          }),
+          201,
+        );
+        expectError(
+          await t.call({
+            method: 'POST',
+            url: '/api/v1/keys',
+            auth: leadKey,
+            payload: { user_id: boss.id, team_id: team },
+          }),
+          403,
+          'forbidden',
+        );
+        const mate = await s.users.create({ email: 'mate@x.com', role: 'internal_user' }, sys);
+        await s.memberships.addTeamMember(team, mate.id, 'member', 'manual', sys);
+        expectStatus(
+          await t.call({
+            method: 'POST',
+            url: '/api/v1/keys',
+            auth: leadKey,
+            payload: { user_id: mate.id, team_id: team },
+          }),
+          201,
+        );
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('an org admin cannot create a user whose default role they could not grant', async () => {
+      const t = await testApp(dialect, {
+        litellm_settings: { default_internal_user_params: { user_role: 'proxy_admin' } },
+      });
+      try {
+        const s = t.services;
+        const org = (await s.organizations.create({ name: 'Mine' }, sys)).id;
+        const oa = await s.users.create({ email: 'oa@x.com', role: 'org_admin' }, sys);
+        await s.memberships.addOrgMember(org, oa.id, 'org_admin', 'manual', sys);
+        const oaKey = (await s.keys.create({ user_id: oa.id }, sys)).key;
+        expectError(
+          await t.call({
+            method: 'POST',
+            url: '/api/v1/users',
+            auth: oaKey,
+            payload: { email: 'n@x.com', organization_id: org },
+          }),
+          403,
+          'forbidden',
+        );
+        expectStatus(
+          await t.call({
+            method: 'POST',
+            url: '/api/v1/users',
+            auth: oaKey,
+            payload: { email: 'n@x.com', organization_id: org, role: 'internal_user' },
+          }),
+          201,
+        );
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('a key that belongs to nobody may still ask who it is; an owner’s own block is marked as theirs', async () => {
+      const t = await testApp(dialect);
+      try {
+        const orphan = await t.services.keys.create({}, sys);
+        const me = expectStatus<{ principal: string; role: string | null; key_id: string }>(
+          await t.call({ method: 'GET', url: '/api/v1/me', auth: orphan.key }),
+          200,
+        );
+        expect(me).toMatchObject({ principal: 'api_key', role: null, key_id: orphan.id });
+        expectError(
+          await t.call({ method: 'GET', url: '/api/v1/users', auth: orphan.key }),
+          403,
+          'forbidden',
+        );
+        const team = (await t.services.teams.create({ name: 'T' }, sys)).id;
+        const u = await t.services.users.create({ email: 'u@x.com', role: 'internal_user' }, sys);
+        await t.services.memberships.addTeamMember(team, u.id, 'member', 'manual', sys);
+        const k = await t.services.keys.create({ user_id: u.id }, sys);
+        const blocked = expectStatus<{ blocked_reason: string }>(
+          await t.call({
+            method: 'PATCH',
+            url: `/api/v1/keys/${k.id}`,
+            auth: k.key,
+            payload: { blocked: true },
+          }),
+          200,
+        );
+        expect(blocked.blocked_reason).toBe('blocked_by_owner');
+      } finally {
+        await t.close();
+      }
+    });
+  },
+);

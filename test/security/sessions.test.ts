@@ -334,6 +334,48 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
     );
   });
 
+  it('counts failures per account, whether the user name or the email is typed', async () => {
+    expectStatus(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/users',
+        payload: {
+          email: 'twin@acme.com',
+          user_name: 'twin',
+          role: 'proxy_admin',
+          password: PASSWORD,
+        },
+      }),
+      201,
+    );
+    expectError(await login('twin', 'wrong-password-1'), 401, 'invalid_credentials');
+    expectError(await login('twin@acme.com', 'wrong-password-2'), 401, 'invalid_credentials');
+    expectError(await login('TWIN', 'wrong-password-3'), 401, 'invalid_credentials');
+    expectError(await login('twin@acme.com', PASSWORD), 429, 'rate_limited');
+    clock += 11 * 60_000;
+    expectStatus(await login('twin', PASSWORD), 200);
+  });
+
+  it('refuses cross-site login and logout requests', async () => {
+    const err = expectError(
+      await login('root-admin', PASSWORD, { origin: 'https://evil.example' }),
+      403,
+      'csrf_failed',
+    );
+    expect(err.message).toContain('Cross-site');
+    expectStatus(await login('root-admin', PASSWORD, { origin: 'http://localhost:4000' }), 200);
+    expectError(
+      await t.call({
+        method: 'POST',
+        url: '/auth/logout',
+        auth: null,
+        headers: { origin: 'https://evil.example' },
+      }),
+      403,
+      'csrf_failed',
+    );
+  });
+
   it('refuses local login to roles the config does not allow, and to accounts without a password', async () => {
     expectStatus(
       await t.call({
