@@ -342,7 +342,14 @@ describe('gatehouse start', () => {
     const me = await getJson(`${server.url}/api/v1/me`, MASTER_KEY);
     expect(me).toEqual({
       status: 200,
-      body: { principal: 'master_key', role: 'proxy_admin', user: null, teams: [] },
+      body: {
+        principal: 'master_key',
+        key_id: null,
+        session_id: null,
+        role: 'proxy_admin',
+        user: null,
+        teams: [],
+      },
     });
     const users = await getJson(`${server.url}/api/v1/users`, MASTER_KEY);
     expect(users.status).toBe(200);
