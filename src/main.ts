@@ -95,7 +95,10 @@ async function start(file: string | undefined, port: string | undefined): Promis
       await app.close(); // waits for in-flight requests and runs onClose hooks (pending writes)
       await db.close();
       app.log.info('shutdown complete');
-      process.exit(0);
+      // Let the event loop drain so buffered log lines reach stdout; exit anyway if something
+      // still holds the loop open.
+      process.exitCode = 0;
+      setTimeout(() => process.exit(0), 2_000).unref();
     } catch (err) {
       app.log.error({ err }, 'shutdown failed');
       process.exit(1);
