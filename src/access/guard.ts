@@ -26,6 +26,8 @@ export type Target =
 /** Ids a list may show, per scope the caller holds; `null` means everything. */
 export interface Visibility {
   userId: string | null;
+  /** Other people's keys are visible only when their owner holds one of these roles. */
+  delegableRoles: readonly GlobalRole[];
   memberTeamIds: string[];
   adminTeamIds: string[];
   orgIds: string[];
@@ -188,10 +190,31 @@ export function visibility(s: Subject, action: Action): Visibility | null {
   if (scopes.includes('all')) return null;
   return {
     userId: scopes.includes('own') ? s.userId : null,
+    delegableRoles: delegableOwnerRoles(s.role),
     memberTeamIds: scopes.includes('team_member') ? teamIdsWhere(s, false) : [],
     adminTeamIds: scopes.includes('team_admin') ? teamIdsWhere(s, true) : [],
     orgIds: scopes.includes('org') ? [...s.adminOrgs] : [],
   };
+}
+
+/**
+ * Team and org admins manage ordinary people only: adding someone stronger (or, for org
+ * admins, someone from another organization) to what they run would give them reach over
+ * that person. Proxy admins may add anyone.
+ */
+export async function assertMayManagePerson(
+  db: Kysely<Database>,
+  s: Subject,
+  scope: Scope,
+  userId: string,
+): Promise<void> {
+  if (scope === 'all') return;
+  if (!(await mayActFor(db, s, scope, userId))) {
+    throw new AppError(
+      'forbidden',
+      'You may add or manage only people with the internal_user or internal_user_viewer role.',
+    );
+  }
 }
 
 /** Refuses to hand out a role above what the caller may grant. */

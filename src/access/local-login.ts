@@ -101,13 +101,23 @@ export function localLogin(
 
   async function login(name: string, password: string, meta: LoginMeta): Promise<LoginResult> {
     const login = name.trim().toLowerCase();
-    const user = await db
+    // A user name wins over someone else's identical email, so the answer is never arbitrary.
+    const candidates = await db
       .selectFrom('users')
-      .select(['id', 'user_name', 'email', 'role', 'active', 'password_hash'])
+      .select([
+        'id',
+        'user_name',
+        'user_name_normalized',
+        'email',
+        'role',
+        'active',
+        'password_hash',
+      ])
       .where((eb) =>
         eb.or([eb('user_name_normalized', '=', login), eb('email_normalized', '=', login)]),
       )
-      .executeTakeFirst();
+      .execute();
+    const user = candidates.find((c) => c.user_name_normalized === login) ?? candidates[0];
     if (!policy.enabled) {
       await audit('auth.login_failed', user?.id ?? null, login, 'local login disabled', meta);
       throw new AppError('forbidden', 'Local login is disabled; sign in with SSO.');

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { durationMs } from '../config/duration.js';
 import type { GatehouseConfig } from '../config/types.js';
@@ -39,8 +39,7 @@ export function installAuthRoutes(
   // Browsers send Origin on cross-site POSTs; refusing foreign ones stops login CSRF (signing a
   // victim into an attacker's account) and forced logouts. Non-browser clients send none.
   const publicOrigin = new URL(deps.ctx.config.publicUrl).origin;
-  app.addHook('onRequest', async (req) => {
-    if (req.method !== 'POST' || (req.url !== '/auth/login' && req.url !== '/auth/logout')) return;
+  const sameOrigin = async (req: FastifyRequest) => {
     const origin = req.headers.origin;
     if (origin === undefined || origin === publicOrigin) return;
     let host: string | null = null;
@@ -52,9 +51,9 @@ export function installAuthRoutes(
     if (host === null || host !== req.headers.host) {
       throw new AppError('csrf_failed', 'Cross-site sign-in requests are refused.');
     }
-  });
+  };
 
-  app.post('/auth/login', async (req, reply) => {
+  app.post('/auth/login', { onRequest: sameOrigin }, async (req, reply) => {
     const { username, password } = parse(loginBody, req.body);
     const r = await deps.login.login(username, password, {
       ip: req.ip,
@@ -69,7 +68,7 @@ export function installAuthRoutes(
     });
   });
 
-  app.post('/auth/logout', async (req, reply) => {
+  app.post('/auth/logout', { onRequest: sameOrigin }, async (req, reply) => {
     const secret = req.cookies[SESSION_COOKIE];
     if (secret) {
       const s = await deps.sessions.resolve(secret);

@@ -774,3 +774,57 @@ describe('empty sections', () => {
     expect(config.masterKey).toBeUndefined();
   });
 });
+
+describe('Microsoft Graph settings', () => {
+  const graph = { tenant_id: 't', client_id: 'c', client_secret: 's' };
+  const conn = (g: Record<string, unknown>) => ({
+    sso: {
+      connections: [
+        {
+          id: 'entra',
+          type: 'oidc',
+          issuer: 'https://login.microsoftonline.com/t/v2.0',
+          client_id: 'x',
+          microsoft_graph: { ...graph, ...g },
+        },
+      ],
+    },
+  });
+
+  it('refuses a Graph or token host that is not https (loopback excepted)', async () => {
+    const { fromObject, ConfigError } = await import('./load.js');
+    const bad = () =>
+      fromObject(conn({ base_url: 'http://graph.example.com/v1.0' }), 'x', undefined, { env: {} });
+    expect(bad).toThrow(ConfigError);
+    try {
+      bad();
+    } catch (e) {
+      expect((e as InstanceType<typeof ConfigError>).problems).toEqual([
+        {
+          path: 'sso.connections[0].microsoft_graph.base_url',
+          message: 'must be an https URL (http only for loopback)',
+        },
+      ]);
+    }
+    expect(() =>
+      fromObject(conn({ base_url: 'http://127.0.0.1:9/v1.0' }), 'x', undefined, { env: {} }),
+    ).not.toThrow();
+  });
+
+  it('needs service_principal_id when only groups assigned to the app may sync', async () => {
+    const { fromObject, ConfigError } = await import('./load.js');
+    const raw = { ...conn({}), group_sync: { scope: 'assigned_to_app' } };
+    try {
+      fromObject(raw, 'x', undefined, { env: {} });
+      expect.fail('should have thrown');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as InstanceType<typeof ConfigError>).problems).toEqual([
+        {
+          path: 'sso.connections[0].microsoft_graph.service_principal_id',
+          message: 'required when group_sync.scope is assigned_to_app',
+        },
+      ]);
+    }
+  });
+});

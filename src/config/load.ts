@@ -175,6 +175,17 @@ export function fromObject(
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source, problems);
 
   const f: FileConfig = parsed.data;
+  if (f.group_sync?.scope === 'assigned_to_app') {
+    for (const [i, c] of (f.sso?.connections ?? []).entries()) {
+      if (c.microsoft_graph && !c.microsoft_graph.service_principal_id) {
+        problems.push({
+          path: `sso.connections[${i}].microsoft_graph.service_principal_id`,
+          message: 'required when group_sync.scope is assigned_to_app',
+        });
+      }
+    }
+    if (problems.length > 0) throw new ConfigError(source, problems);
+  }
   const databaseUrl =
     env.DATABASE_URL ||
     f.general_settings?.database_url ||

@@ -54,9 +54,16 @@ const connectionId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lowercase letters, digits, "-" or "_"');
 
+/** The Graph token travels to these hosts: https only, except loopback (tests, local proxies). */
+const secureUrl = httpUrl.refine(
+  (u) =>
+    u.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(u),
+  'must be an https URL (http only for loopback)',
+);
+
 const microsoftGraphSchema = z.strictObject({
-  base_url: httpUrl.default('https://graph.microsoft.com/v1.0'),
-  authority_host: httpUrl.default('https://login.microsoftonline.com'),
+  base_url: secureUrl.default('https://graph.microsoft.com/v1.0'),
+  authority_host: secureUrl.default('https://login.microsoftonline.com'),
   tenant_id: z.string().min(1),
   client_id: z.string().min(1),
   client_secret: z.string().min(1),

@@ -91,7 +91,15 @@ export function backgroundGroupSync(deps: {
     if (running) return running;
     running = (async () => {
       const report: SyncRunReport = { users: 0, synced: 0, failed: 0, added: 0, removed: 0 };
-      for (const c of deps.connections) await syncConnection(c, report);
+      for (const c of deps.connections) {
+        // One broken connection (bad Graph settings, database hiccup) must not stop the others.
+        try {
+          await syncConnection(c, report);
+        } catch (err) {
+          report.failed++;
+          deps.log.error({ err, connection: c.id }, 'group sync failed for a connection');
+        }
+      }
       deps.log.info({ ...report }, 'group sync run finished');
       return report;
     })().finally(() => {

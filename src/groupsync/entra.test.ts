@@ -104,6 +104,11 @@ describe('groupsInScope', () => {
     ]);
   });
 
+  it('with assigned_to_app but no notion of app assignment (not Entra) filters nothing', () => {
+    const policy = groupSyncSchema.parse({ scope: 'assigned_to_app' });
+    expect(groupsInScope(groups, policy, undefined)).toHaveLength(4);
+  });
+
   it('with assigned_to_app keeps only groups assigned to the app, and none when that is unknown', () => {
     const policy = groupSyncSchema.parse({ scope: 'assigned_to_app' });
     expect(groupsInScope(groups, policy, new Set([B.id])).map((g) => g.name)).toEqual(['Everyone']);

@@ -127,7 +127,7 @@ export async function reconcileMemberships(
       );
       team = { id: created.id, name: created.name, external_id: created.external_id };
       result.created.push(created.id);
-    } else if (g.id && g.name && team.name !== g.name) {
+    } else if (input.complete && g.id && g.name && team.name !== g.name) {
       // The IdP renamed the group; its id is what identifies it.
       await services.teams.rename(team.id, g.name, actor, s);
       result.renamed.push({ team_id: team.id, from: team.name, to: g.name });
@@ -176,7 +176,7 @@ export async function reconcileMemberships(
         result.removed.push(teamId);
       }
     }
-    await reconcileOrganizations(services, s, actor, input);
+    await reconcileOrganizations(services, s, actor, input, result.skipped);
   }
 
   const finalRows = await s.trx
@@ -200,11 +200,13 @@ async function reconcileOrganizations(
   s: WriteScope,
   actor: Actor,
   input: ReconcileInput,
+  skipped: string[],
 ) {
   const desired = new Map<string, OrgRole>();
   for (const g of input.ruleOrganizations) {
     const org = await findOrgByRef(s, g.organization);
     if (org) desired.set(org.id, g.role);
+    else skipped.push(`rule organization ${g.organization}: no such organization`);
   }
   const current = await s.trx
     .selectFrom('org_memberships')

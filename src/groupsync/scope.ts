@@ -11,14 +11,15 @@ import type { SyncGroup } from './reconcile.js';
 export function groupsInScope(
   groups: readonly GroupRef[],
   policy: GroupSyncConfig | undefined,
-  assignedToApp: ReadonlySet<string> | null,
+  /** The app's assigned groups; null when they could not be read; undefined when not applicable (not Entra). */
+  assignedToApp: ReadonlySet<string> | null | undefined,
 ): SyncGroup[] {
   const include = policy?.include?.map((p) => new RegExp(p)) ?? null;
   const out = new Map<string, SyncGroup>();
   for (const g of groups) {
     const name = g.name || null;
     if (!name && !g.id) continue;
-    if (policy?.scope === 'assigned_to_app') {
+    if (policy?.scope === 'assigned_to_app' && assignedToApp !== undefined) {
       if (!assignedToApp || !g.id || !assignedToApp.has(g.id)) continue;
     }
     if (

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { visibility } from '../access/guard.js';
+import { assertMayManagePerson, visibility } from '../access/guard.js';
 import { type ApiRoutes, access, actor } from '../http/api.js';
 import { duration, id, models, money, name, orgRole, source } from '../http/fields.js';
 import { listQuery } from '../http/query.js';
@@ -75,6 +75,8 @@ export const organizationRoutes: ApiRoutes = (app, { services }) => {
     async (req, reply) => {
       const { id } = parse(idParam, req.params, 'path');
       const body = parse(addMemberBody, req.body);
+      const { subject, scope } = access(req);
+      await assertMayManagePerson(services.ctx.db.kysely, subject, scope, body.user_id);
       const m = await services.memberships.addOrgMember(
         id,
         body.user_id,

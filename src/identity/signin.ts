@@ -33,7 +33,10 @@ export interface VerifiedIdentity {
   groupsComplete: boolean;
   claims: Readonly<Record<string, unknown>>;
   roles: readonly string[];
-  /** Group ids assigned to the app, when known (Entra service principal). */
+  /**
+   * Group ids assigned to the app (Entra service principal): null when Graph could not say,
+   * absent when the connection has no such notion (then `scope: assigned_to_app` filters nothing).
+   */
   assignedGroups?: ReadonlySet<string> | null;
 }
 
@@ -256,9 +259,11 @@ export function signInService(services: CoreServices, groupSync: GroupSyncConfig
         .where('id', '=', userId)
         .execute();
     } else {
+      // A role kept only because the groups were incomplete keeps its source too.
+      const source = !id.groupsComplete && !created ? row.role_source : 'idp';
       await s.trx
         .updateTable('users')
-        .set({ role, role_source: 'idp', role_explanation: explanation, updated_at: s.now })
+        .set({ role, role_source: source, role_explanation: explanation, updated_at: s.now })
         .where('id', '=', userId)
         .execute();
       if (row.role !== role && !created) {
@@ -267,14 +272,14 @@ export function signInService(services: CoreServices, groupSync: GroupSyncConfig
           targetType: 'user',
           targetId: userId,
           before: { role: row.role },
-          after: { role, by: `sso:${id.connection}`, matched: resolution.matched },
+          after: { role, by: actor.id, matched: resolution.matched },
         });
       }
     }
     const sync = await reconcileMemberships(services, s, actor, {
       userId,
       source: `sso:${id.connection}`,
-      groups: groupsInScope(id.groups, groupSync, id.assignedGroups ?? null),
+      groups: groupsInScope(id.groups, groupSync, id.assignedGroups),
       complete: id.groupsComplete,
       ruleTeams: resolution.teams,
       ruleOrganizations: resolution.organizations,

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { authorize, visibility } from '../access/guard.js';
+import { assertMayManagePerson, authorize, visibility } from '../access/guard.js';
 import { type ApiRoutes, access, actor } from '../http/api.js';
 import { budgetFields, id, name, source, teamRole } from '../http/fields.js';
 import { listQuery } from '../http/query.js';
@@ -62,6 +62,8 @@ export const teamRoutes: ApiRoutes = (app, { services }) => {
     { config: { permission: 'teams:create', target: newTeam } },
     async (req, reply) => {
       const { members, ...input } = parse(createBody, req.body);
+      const { subject, scope } = access(req);
+      for (const m of members ?? []) await assertMayManagePerson(db, subject, scope, m.user_id);
       const who = actor(req);
       const team = await write(services.ctx, who, async (s) => {
         const t = await services.teams.create(input, who, s);
@@ -110,6 +112,8 @@ export const teamRoutes: ApiRoutes = (app, { services }) => {
     async (req, reply) => {
       const { id } = parse(idParam, req.params, 'path');
       const body = parse(addMemberBody, req.body);
+      const { subject, scope } = access(req);
+      await assertMayManagePerson(db, subject, scope, body.user_id);
       const m = await services.memberships.addTeamMember(
         id,
         body.user_id,

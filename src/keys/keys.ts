@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { Visibility } from '../access/guard.js';
 import { bool, int, readList } from '../db/json.js';
-import type { ApiKeysTable } from '../db/schema.js';
+import type { ApiKeysTable, Database } from '../db/schema.js';
 import { invalid, notFound } from '../errors/catalogue.js';
 import { resetAt } from '../identity/budget.js';
 import {
@@ -226,26 +226,46 @@ export function keysService(ctx: ServiceContext) {
       .limit(q.limit + 1);
     if (after) query = query.where(afterPosition(after));
     if (visible) {
-      const { userId, adminTeamIds, orgIds } = visible;
+      const { userId, adminTeamIds, orgIds, delegableRoles } = visible;
+      // Someone else's key is listed only when its owner is a person the caller may manage.
+      const manageable = (eb: ExpressionBuilder<Database, 'api_keys'>) =>
+        eb.or([
+          eb('user_id', 'is', null),
+          eb(
+            'user_id',
+            'in',
+            eb
+              .selectFrom('users')
+              .select('id')
+              .where('role', 'in', ['', ...delegableRoles]),
+          ),
+        ]);
       query = query.where((eb) =>
         eb.or([
           eb('user_id', '=', userId ?? ''),
-          ...(adminTeamIds.length ? [eb('team_id', 'in', adminTeamIds)] : []),
+          ...(adminTeamIds.length
+            ? [eb.and([eb('team_id', 'in', adminTeamIds), manageable(eb)])]
+            : []),
           ...(orgIds.length
             ? [
-                eb(
-                  'team_id',
-                  'in',
-                  eb.selectFrom('teams').select('id').where('organization_id', 'in', orgIds),
-                ),
-                eb(
-                  'user_id',
-                  'in',
-                  eb
-                    .selectFrom('org_memberships')
-                    .select('user_id')
-                    .where('organization_id', 'in', orgIds),
-                ),
+                eb.and([
+                  eb.or([
+                    eb(
+                      'team_id',
+                      'in',
+                      eb.selectFrom('teams').select('id').where('organization_id', 'in', orgIds),
+                    ),
+                    eb(
+                      'user_id',
+                      'in',
+                      eb
+                        .selectFrom('org_memberships')
+                        .select('user_id')
+                        .where('organization_id', 'in', orgIds),
+                    ),
+                  ]),
+                  manageable(eb),
+                ]),
               ]
             : []),
         ]),

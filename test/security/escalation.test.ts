@@ -118,16 +118,19 @@ describe.each(dialects())('privilege escalation attempts (%s)', (dialect) => {
     );
     const shared = await person('internal_user', 'shared@acme.com');
     await t.services.memberships.addOrgMember(orgB, shared.id, 'member', 'manual', sys);
-    // Pulling B's person into A does not give A's admin power over them.
-    expectStatus(
+    // An org admin cannot pull B's person into A…
+    expectError(
       await t.call({
         method: 'POST',
         url: `/api/v1/organizations/${orgA}/members`,
         auth: orgAdmin.key,
         payload: { user_id: shared.id },
       }),
-      201,
+      403,
+      'forbidden',
     );
+    // …and when a proxy admin puts them in both, A's admin still gets no power over them.
+    await t.services.memberships.addOrgMember(orgA, shared.id, 'member', 'manual', sys);
     expectError(
       await t.call({
         method: 'PATCH',
@@ -404,15 +407,19 @@ describe.each(dialects())(
         const oaKey = (await s.keys.create({ user_id: oa.id }, sys)).key;
         const boss = await s.users.create({ email: 'boss@x.com', role: 'proxy_admin' }, sys);
         const bossKey = await s.keys.create({ user_id: boss.id }, sys);
-        expectStatus(
+        // Adding someone stronger is refused; a proxy admin can still do it…
+        expectError(
           await t.call({
             method: 'POST',
             url: `/api/v1/organizations/${org}/members`,
             auth: oaKey,
             payload: { user_id: boss.id },
           }),
-          201,
+          403,
+          'forbidden',
         );
+        await s.memberships.addOrgMember(org, boss.id, 'member', 'manual', sys);
+        // …and then the membership still gives no power over their keys.
         expectError(
           await t.call({
             method: 'POST',
@@ -469,15 +476,25 @@ describe.each(dialects())(
         await s.memberships.addTeamMember(team, lead.id, 'admin', 'manual', sys);
         const leadKey = (await s.keys.create({ user_id: lead.id }, sys)).key;
         const boss = await s.users.create({ email: 'boss@x.com', role: 'proxy_admin' }, sys);
-        expectStatus(
+        // Adding someone stronger is refused; a proxy admin can still do it…
+        expectError(
           await t.call({
             method: 'POST',
             url: `/api/v1/teams/${team}/members`,
             auth: leadKey,
             payload: { user_id: boss.id },
           }),
-          201,
+          403,
+          'forbidden',
         );
+        await s.memberships.addTeamMember(team, boss.id, 'member', 'manual', sys);
+        const bossTeamKey = await s.keys.create({ user_id: boss.id, team_id: team }, sys);
+        const listed = expectStatus<{ data: { id: string }[] }>(
+          await t.call({ method: 'GET', url: '/api/v1/keys', auth: leadKey }),
+          200,
+        );
+        expect(listed.data.map((k) => k.id)).not.toContain(bossTeamKey.id);
+        // …and then the membership still gives no power over their keys.
         expectError(
           await t.call({
             method: 'POST',

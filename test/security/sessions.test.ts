@@ -374,6 +374,20 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
       403,
       'csrf_failed',
     );
+    // A query string does not slip past the check.
+    for (const url of ['/auth/logout?x', '/auth/login?']) {
+      expectError(
+        await t.call({
+          method: 'POST',
+          url,
+          auth: null,
+          headers: { origin: 'https://evil.example' },
+          payload: { username: 'root-admin', password: PASSWORD },
+        }),
+        403,
+        'csrf_failed',
+      );
+    }
   });
 
   it('refuses local login to roles the config does not allow, and to accounts without a password', async () => {
