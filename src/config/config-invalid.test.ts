@@ -1,4 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -10,10 +9,7 @@ import {
   writeYaml,
   yamlDir,
 } from '../../test/support/config.js';
-import { addDuration, durationMs, isDuration, parseDuration } from './duration.js';
-import { type EnvRefProblem, resolveEnvRefs } from './env-refs.js';
-import { BUILTIN_MODELS, type ConfigError, fromObject, loadConfig, parseYaml } from './load.js';
-import type { GatehouseConfig } from './types.js';
+import { type ConfigError, loadConfig, parseYaml } from './load.js';
 
 afterAll(removeYamlFiles);
 

@@ -1,18 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  configError,
-  load,
-  problems,
-  ROLE_LIST,
-  removeYamlFiles,
-  writeYaml,
-  yamlDir,
-} from '../../test/support/config.js';
-import { addDuration, durationMs, isDuration, parseDuration } from './duration.js';
-import { type EnvRefProblem, resolveEnvRefs } from './env-refs.js';
-import { BUILTIN_MODELS, ConfigError, fromObject, loadConfig, parseYaml } from './load.js';
+import { load, removeYamlFiles, writeYaml, yamlDir } from '../../test/support/config.js';
+import { BUILTIN_MODELS, loadConfig } from './load.js';
 import type { GatehouseConfig } from './types.js';
 
 afterAll(removeYamlFiles);

@@ -1,16 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  configError,
-  load,
-  problems,
-  ROLE_LIST,
-  removeYamlFiles,
-  writeYaml,
-} from '../../test/support/config.js';
+import { removeYamlFiles } from '../../test/support/config.js';
 import { addDuration, durationMs, isDuration, parseDuration } from './duration.js';
-import { type EnvRefProblem, resolveEnvRefs } from './env-refs.js';
-import { BUILTIN_MODELS, ConfigError, fromObject, loadConfig, parseYaml } from './load.js';
-import type { GatehouseConfig } from './types.js';
 
 afterAll(removeYamlFiles);
 
