@@ -26,6 +26,7 @@ export function backgroundGroupSync(deps: {
   log: FastifyBaseLogger;
 }) {
   let timer: NodeJS.Timeout | null = null;
+  let first: NodeJS.Timeout | null = null;
   let running: Promise<SyncRunReport> | null = null;
   const db = deps.services.ctx.db.kysely;
 
@@ -112,13 +113,19 @@ export function backgroundGroupSync(deps: {
     runOnce,
     start(intervalMs: number) {
       if (timer) return;
-      timer = setInterval(() => {
+      const run = () => {
         runOnce().catch((err: unknown) => deps.log.error({ err }, 'group sync run failed'));
-      }, intervalMs);
+      };
+      timer = setInterval(run, intervalMs);
       timer.unref();
+      // A first run soon after start, not one whole interval later.
+      first = setTimeout(run, Math.min(intervalMs, 5_000));
+      first.unref();
     },
     async stop() {
       if (timer) clearInterval(timer);
+      if (first) clearTimeout(first);
+      first = null;
       timer = null;
       if (running) await running.catch(() => undefined);
     },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { assertAssignable, authorize, visibility } from '../access/guard.js';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../access/passwords.js';
+import { invalid } from '../errors/catalogue.js';
 import { type ApiRoutes, access, actor } from '../http/api.js';
 import { budgetFields, globalRole, id, teamRole } from '../http/fields.js';
 import { boolQuery, listQuery } from '../http/query.js';
@@ -39,6 +40,11 @@ const updateBody = z.strictObject({
   ...profile,
   email: email.nullable().optional(),
   user_name: profile.user_name.unwrap().nullable().optional(),
+  /**
+   * A role set here is pinned (the IdP no longer changes it). `false` hands the role back to the
+   * IdP: the next sign-in or group sync re-evaluates it.
+   */
+  role_pinned: z.boolean().optional(),
 });
 const passwordBody = z.strictObject({ password: password.nullable() });
 const listParams = z.strictObject({
@@ -117,9 +123,16 @@ export const userRoutes: ApiRoutes = (app, { services }) => {
 
   app.patch('/users/:id', { config: { permission: 'users:update' } }, async (req) => {
     const { id } = parse(idParam, req.params, 'path');
-    const patch = parse(updateBody, req.body);
+    const { role_pinned, ...patch } = parse(updateBody, req.body);
     assertAssignable(access(req).subject, patch.role);
-    return services.users.update(id, patch, actor(req));
+    if (role_pinned === false && patch.role !== undefined) {
+      throw invalid('role and role_pinned: false contradict each other', [
+        { path: 'role_pinned', message: 'drop role, or pin it' },
+      ]);
+    }
+    const roleSource =
+      role_pinned === undefined ? undefined : role_pinned ? ('manual' as const) : ('idp' as const);
+    return services.users.update(id, { ...patch, role_source: roleSource }, actor(req));
   });
 
   /** Sets (or with null, clears) a local break-glass password. */

@@ -314,6 +314,8 @@ export function usersService(ctx: ServiceContext) {
         set.role = patch.role;
         set.role_source = patch.role_source ?? 'manual';
         set.role_explanation = null;
+      } else if (patch.role_source !== undefined) {
+        set.role_source = patch.role_source;
       }
       try {
         await s.trx.updateTable('users').set(set).where('id', '=', id).execute();

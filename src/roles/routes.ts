@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { roleMappingSchema } from '../config/schema.js';
+import { AppError } from '../errors/catalogue.js';
 import { groupsInScope } from '../groupsync/scope.js';
 import { type ApiRoutes, actor } from '../http/api.js';
 import { parse } from '../http/validate.js';
@@ -33,6 +34,13 @@ export const roleMappingRoutes: ApiRoutes = (app, { services }) => {
     '/role-mapping',
     { config: { permission: 'role_mapping:write', target: () => ({ kind: 'list' }) } },
     async (req) => {
+      // A file-owned mapping is read-only whatever the body says: say so before validating it.
+      if (ctx.config.roleMapping) {
+        throw new AppError(
+          'conflict',
+          'role_mapping is set in the config file and is read-only here; change the file.',
+        );
+      }
       const mapping = parse(roleMappingSchema, req.body);
       const stored = await storeMapping(ctx, mapping, actor(req));
       return { ...stored.mapping, source: stored.source, read_only: false };

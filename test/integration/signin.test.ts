@@ -233,6 +233,26 @@ describe.each(dialects())('the sign-in pipeline (%s)', (dialect) => {
       200,
     );
     expect(u.role_explanation).toMatchObject({ role: 'proxy_admin', pinned: true });
+    // Unpinning hands the role back to the IdP at the next sign-in.
+    expectStatus(
+      await t.call({
+        method: 'PATCH',
+        url: `/api/v1/users/${r.user.id}`,
+        payload: { role_pinned: false },
+      }),
+      200,
+    );
+    const back = await signIn('okta', okta('00u7pin', ['litellm-owners']));
+    expect(back.user).toMatchObject({ role: 'proxy_admin', role_source: 'idp' });
+    expectError(
+      await t.call({
+        method: 'PATCH',
+        url: `/api/v1/users/${r.user.id}`,
+        payload: { role: 'internal_user', role_pinned: false },
+      }),
+      422,
+      'validation_failed',
+    );
   });
 
   it('with a partial group list (overage, Graph down) grants nothing new and removes nothing', async () => {
@@ -323,6 +343,12 @@ describe.each(dialects())('the sign-in pipeline (%s)', (dialect) => {
     expect(cfg).toMatchObject({ source: 'config', read_only: true });
     expectError(
       await t.call({ method: 'PUT', url: '/api/v1/role-mapping', payload: { rules: [] } }),
+      409,
+      'conflict',
+    );
+    // Read-only wins over validation: an invalid body still hears "read-only", not 422.
+    expectError(
+      await t.call({ method: 'PUT', url: '/api/v1/role-mapping', payload: { rules: 'nope' } }),
       409,
       'conflict',
     );
