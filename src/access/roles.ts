@@ -19,10 +19,3 @@ export function parseGlobalRole(value: string): GlobalRole | null {
   const v = value.trim().toLowerCase();
   return (GLOBAL_ROLES as readonly string[]).includes(v) ? (v as GlobalRole) : null;
 }
-
-/** LiteLLM calls the team member role "user"; accept it as an alias of "member". */
-export function parseTeamRole(value: string): TeamRole | null {
-  const v = value.trim().toLowerCase();
-  if (v === 'user') return 'member';
-  return (TEAM_ROLES as readonly string[]).includes(v) ? (v as TeamRole) : null;
-}

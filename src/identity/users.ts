@@ -106,7 +106,7 @@ export function toUser(r: Selectable<UsersTable>): User {
   };
 }
 
-export async function findUserRow(db: Reader, id: string) {
+async function findUserRow(db: Reader, id: string) {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
@@ -395,15 +395,9 @@ export function usersService(ctx: ServiceContext) {
     });
   }
 
-  async function count(): Promise<number> {
-    const r = await db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
-  }
 
-  return { create, get, list, update, setPassword, setActive, remove, count };
+
+  return { create, get, list, update, setPassword, setActive, remove };
 }
 
 export type UsersService = ReturnType<typeof usersService>;
