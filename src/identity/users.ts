@@ -395,8 +395,6 @@ export function usersService(ctx: ServiceContext) {
     });
   }
 
-
-
   return { create, get, list, update, setPassword, setActive, remove };
 }
 

@@ -265,6 +265,18 @@ export function keysService(ctx: ServiceContext) {
                     ),
                   ]),
                   manageable(eb),
+                  // Not someone who also belongs to an organization the caller does not run.
+                  eb.or([
+                    eb('user_id', 'is', null),
+                    eb(
+                      'user_id',
+                      'not in',
+                      eb
+                        .selectFrom('org_memberships')
+                        .select('user_id')
+                        .where('organization_id', 'not in', orgIds),
+                    ),
+                  ]),
                 ]),
               ]
             : []),

@@ -141,6 +141,18 @@ describe.each(dialects())('privilege escalation attempts (%s)', (dialect) => {
       403,
       'forbidden',
     );
+    // Nor over their keys, whether asked for one by one or in a list.
+    const sharedKey = await t.services.keys.create({ user_id: shared.id }, sys);
+    expectError(
+      await t.call({ method: 'GET', url: `/api/v1/keys/${sharedKey.id}`, auth: orgAdmin.key }),
+      403,
+      'forbidden',
+    );
+    const listed = expectStatus<{ data: { id: string }[] }>(
+      await t.call({ method: 'GET', url: '/api/v1/keys?limit=500', auth: orgAdmin.key }),
+      200,
+    );
+    expect(listed.data.map((k) => k.id)).not.toContain(sharedKey.id);
   });
 
   it('an org admin cannot move a team into an organization they do not run', async () => {
