@@ -8,6 +8,15 @@ import { hashPassword, verifyPassword } from './passwords.js';
 import type { GlobalRole } from './roles.js';
 import type { SessionInfo, SessionStore } from './sessions.js';
 
+interface Counter {
+  key: string;
+  threshold: number;
+  what: 'account' | 'address';
+}
+
+/** An address may fail this many times more than one account before it is locked out. */
+const IP_FACTOR = 4;
+
 export interface LoginMeta {
   ip?: string | undefined;
   userAgent?: string | undefined;
@@ -53,23 +62,9 @@ export function localLogin(
     });
   }
 
-  async function fail(
-    counter: string,
-    login: string,
-    userId: string | null,
-    reason: string,
-    meta: LoginMeta,
-  ): Promise<never> {
+  /** Counts one failure on a counter; returns when it is now locked until, if it is. */
+  async function bump(counter: string, threshold: number): Promise<string | null> {
     const now = ctx.now();
-    // Forget counters whose window has passed, so unknown names do not pile up.
-    const stale = new Date(now.getTime() - lockoutMs).toISOString();
-    await db
-      .deleteFrom('login_failures')
-      .where('first_failure_at', '<', stale)
-      .where((eb) =>
-        eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now.toISOString())]),
-      )
-      .execute();
     const row = await db
       .selectFrom('login_failures')
       .selectAll()
@@ -78,7 +73,7 @@ export function localLogin(
     const windowOpen = row && now.getTime() - Date.parse(row.first_failure_at) < lockoutMs;
     const failures = windowOpen ? row.failures + 1 : 1;
     const lockedUntil =
-      failures >= policy.max_failures ? new Date(now.getTime() + lockoutMs).toISOString() : null;
+      failures >= threshold ? new Date(now.getTime() + lockoutMs).toISOString() : null;
     const values = {
       failures,
       first_failure_at: windowOpen ? row.first_failure_at : now.toISOString(),
@@ -89,13 +84,31 @@ export function localLogin(
       .values({ login: counter, ...values })
       .onConflict((oc) => oc.column('login').doUpdateSet(values))
       .execute();
-    await audit(
-      'auth.login_failed',
-      userId,
-      login,
-      lockedUntil ? `${reason}; locked out` : reason,
-      meta,
+    return lockedUntil;
+  }
+
+  async function fail(
+    counters: Counter[],
+    login: string,
+    userId: string | null,
+    meta: LoginMeta,
+  ): Promise<never> {
+    const now = ctx.now();
+    // Forget counters whose window has passed, so unknown names and addresses do not pile up.
+    const stale = new Date(now.getTime() - lockoutMs).toISOString();
+    await db
+      .deleteFrom('login_failures')
+      .where('first_failure_at', '<', stale)
+      .where((eb) =>
+        eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now.toISOString())]),
+      )
+      .execute();
+    const locked: string[] = [];
+    for (const c of counters) if (await bump(c.key, c.threshold)) locked.push(c.what);
+    const reason = ['wrong user name or password', ...locked.map((w) => `${w} locked out`)].join(
+      '; ',
     );
+    await audit('auth.login_failed', userId, login, reason, meta);
     throw new AppError('invalid_credentials', 'Wrong user name or password.');
   }
 
@@ -122,16 +135,39 @@ export function localLogin(
       await audit('auth.login_failed', user?.id ?? null, login, 'local login disabled', meta);
       throw new AppError('forbidden', 'Local login is disabled; sign in with SSO.');
     }
-    // One counter per account, whether its user name or its email is typed; per name otherwise.
-    const counter = user ? `user:${user.id}` : `name:${login}`;
-    const lock = await db
+    // One counter per account (user name and email share it; unknown names count per name),
+    // and a looser one per client address against spraying many accounts from one place.
+    const counters: Counter[] = [
+      {
+        key: user ? `user:${user.id}` : `name:${login}`,
+        threshold: policy.max_failures,
+        what: 'account' as const,
+      },
+      ...(meta.ip
+        ? [
+            {
+              key: `ip:${meta.ip}`,
+              threshold: policy.max_failures * IP_FACTOR,
+              what: 'address' as const,
+            },
+          ]
+        : []),
+    ];
+    const locks = await db
       .selectFrom('login_failures')
-      .select('locked_until')
-      .where('login', '=', counter)
-      .executeTakeFirst();
-    if (lock?.locked_until && Date.parse(lock.locked_until) > ctx.now().getTime()) {
+      .select(['login', 'locked_until'])
+      .where(
+        'login',
+        'in',
+        counters.map((c) => c.key),
+      )
+      .execute();
+    const until = locks
+      .map((l) => (l.locked_until ? Date.parse(l.locked_until) : 0))
+      .reduce((a, b) => Math.max(a, b), 0);
+    if (until > ctx.now().getTime()) {
       await audit('auth.login_failed', user?.id ?? null, login, 'locked out', meta);
-      const seconds = Math.ceil((Date.parse(lock.locked_until) - ctx.now().getTime()) / 1000);
+      const seconds = Math.ceil((until - ctx.now().getTime()) / 1000);
       throw new AppError(
         'rate_limited',
         `Too many failed attempts; try again in ${seconds} seconds.`,
@@ -139,7 +175,7 @@ export function localLogin(
     }
     const ok = await verifyPassword(password, user?.password_hash ?? (await dummy));
     if (!user?.password_hash || !ok) {
-      return fail(counter, login, user?.id ?? null, 'wrong user name or password', meta);
+      return fail(counters, login, user?.id ?? null, meta);
     }
     if (user.active === 0) {
       await audit('auth.login_failed', user.id, login, 'user deactivated', meta);
@@ -159,7 +195,11 @@ export function localLogin(
         'Local login is not allowed for your role; sign in with SSO.',
       );
     }
-    await db.deleteFrom('login_failures').where('login', '=', counter).execute();
+    // Success clears the account's counter; the address keeps its count for its window.
+    await db
+      .deleteFrom('login_failures')
+      .where('login', '=', counters[0]?.key ?? '')
+      .execute();
     const s = await sessions.create(user.id, 'password', meta);
     await audit('auth.login_succeeded', user.id, login, null, meta);
     return {

@@ -330,7 +330,7 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
     );
     const reasons = failures.data.map((e) => e.after.reason);
     expect(reasons).toEqual(
-      expect.arrayContaining(['locked out', 'wrong user name or password; locked out']),
+      expect.arrayContaining(['locked out', 'wrong user name or password; account locked out']),
     );
   });
 
@@ -456,6 +456,41 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
       'session_invalid',
     );
     expectError(await login('pw@acme.com', PASSWORD), 401, 'invalid_credentials');
+  });
+});
+
+describe.each(dialects())('password spraying from one address (%s)', (dialect) => {
+  it('locks the address after four times max_failures, across many accounts', async () => {
+    const t = await testApp(dialect, { auth: { local_login: { max_failures: 2 } } });
+    try {
+      for (let i = 0; i < 8; i++) {
+        expectStatus(
+          await t.call({
+            method: 'POST',
+            url: '/api/v1/users',
+            payload: { email: `s${i}@acme.com`, role: 'proxy_admin', password: PASSWORD },
+          }),
+          201,
+        );
+      }
+      const attempt = (i: number, password: string, ip = '203.0.113.9') =>
+        t.app.inject({
+          method: 'POST',
+          url: '/auth/login',
+          payload: { username: `s${i}@acme.com`, password },
+          remoteAddress: ip,
+        });
+      // One wrong guess per account never locks an account (max_failures 2)…
+      for (let i = 0; i < 7; i++)
+        expectError(await attempt(i, 'guess-number-one'), 401, 'invalid_credentials');
+      // …but the eighth failure from the same address locks the address.
+      expectError(await attempt(7, 'guess-number-one'), 401, 'invalid_credentials');
+      expectError(await attempt(0, PASSWORD), 429, 'rate_limited');
+      // Another address is not affected.
+      expectStatus(await attempt(0, PASSWORD, '198.51.100.7'), 200);
+    } finally {
+      await t.close();
+    }
   });
 });
 
