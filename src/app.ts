@@ -56,6 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
   const { config } = deps;
   const now = deps.now ?? (() => new Date());
   const changes = deps.changes ?? localChangeBus();
+  const trust = config.trustProxy;
   const app = Fastify({
     logger: deps.logger ?? {
       level: config.logLevel,
@@ -71,6 +72,8 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
       },
     },
     bodyLimit: 1024 * 1024,
+    // A hop count n means: believe the n nearest proxies.
+    trustProxy: typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();

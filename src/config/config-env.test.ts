@@ -204,3 +204,26 @@ describe('warnings', () => {
     expect(load({}, { GATEHOUSE_MASTER_KEY: 'sk-12345' }).warnings).toEqual([]);
   });
 });
+
+describe('GATEHOUSE_TRUST_PROXY', () => {
+  it.each([
+    [undefined, false],
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['10.0.0.0/8, 192.168.1.4', ['10.0.0.0/8', '192.168.1.4']],
+  ])('%j means %j', (value, expected) => {
+    expect(
+      load({}, value === undefined ? {} : { GATEHOUSE_TRUST_PROXY: value }).config.trustProxy,
+    ).toEqual(expected);
+  });
+
+  it('rejects anything else with the variable named', () => {
+    expect(problems(() => load({}, { GATEHOUSE_TRUST_PROXY: 'yes please' }))).toEqual([
+      {
+        path: 'env GATEHOUSE_TRUST_PROXY',
+        message: 'must be true, false, a hop count, or a comma-separated list of addresses/CIDRs',
+      },
+    ]);
+  });
+});

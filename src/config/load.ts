@@ -141,6 +141,27 @@ function dropEmptySections(raw: Record<string, unknown>): Record<string, unknown
   return out;
 }
 
+/** `true`/`false`, a hop count, or a comma-separated list of proxy addresses or CIDRs. */
+function parseTrustProxy(
+  text: string | undefined,
+  problems: { path: string; message: string }[],
+): boolean | number | string[] {
+  const v = text?.trim();
+  if (!v || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const list = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (list.every((x) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(x))) return list;
+  problems.push({
+    path: 'env GATEHOUSE_TRUST_PROXY',
+    message: 'must be true, false, a hop count, or a comma-separated list of addresses/CIDRs',
+  });
+  return false;
+}
+
 export function fromObject(
   raw: Record<string, unknown>,
   source: string,
@@ -160,6 +181,7 @@ export function fromObject(
   const envProblems: { path: string; message: string }[] = [];
   const port =
     opts.cli?.port ?? (env.PORT ? parsePort(env.PORT, 'env PORT', envProblems) : undefined) ?? 4000;
+  const trustProxy = parseTrustProxy(env.GATEHOUSE_TRUST_PROXY, envProblems);
   const publicUrl = env.GATEHOUSE_PUBLIC_URL || undefined;
   const level = env.GATEHOUSE_LOG_LEVEL || env.LOG_LEVEL;
   if (level && !LOG_LEVELS.includes(level)) {
@@ -200,6 +222,7 @@ export function fromObject(
     redisUrl: env.REDIS_URL || undefined,
     secret: env.GATEHOUSE_SECRET || undefined,
     logLevel: env.GATEHOUSE_LOG_LEVEL || env.LOG_LEVEL || 'info',
+    trustProxy,
     masterKey: masterKey || undefined,
     models: f.model_list ?? BUILTIN_MODELS,
     defaultTeamParams: f.litellm_settings?.default_team_params ?? {},

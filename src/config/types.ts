@@ -20,6 +20,11 @@ export interface GatehouseConfig {
   redisUrl: string | undefined;
   secret: string | undefined;
   logLevel: string;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (audit IPs, login
+   * throttling): false (default), true, a hop count, or a list of addresses/CIDRs.
+   */
+  trustProxy: boolean | number | string[];
   masterKey: string | undefined;
   models: ModelEntry[];
   defaultTeamParams: DefaultTeamParams;

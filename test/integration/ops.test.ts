@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, testApp } from '../support/app.js';
+import { MASTER_KEY, type TestApp, testApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
 import { expectStatus } from '../support/json.js';
 
@@ -43,6 +43,41 @@ describe.each(dialects())('readiness with the database gone (%s)', (dialect) => 
     } finally {
       await t.app.close();
       await t.db.dispose();
+    }
+  });
+});
+
+describe('client addresses behind a proxy', () => {
+  const createTeam = (t: TestApp) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/teams',
+      payload: { name: `via-proxy-${Math.random()}` },
+      headers: { authorization: `Bearer ${MASTER_KEY}`, 'x-forwarded-for': '203.0.113.50' },
+    });
+  const lastIp = async (t: TestApp) =>
+    expectStatus<{ data: { ip: string }[] }>(
+      await t.call({ method: 'GET', url: '/api/v1/audit?limit=1' }),
+      200,
+    ).data[0]?.ip;
+
+  it('ignores X-Forwarded-For by default: a client cannot pick its own address', async () => {
+    const t = await testApp('sqlite');
+    try {
+      expect((await createTeam(t)).statusCode).toBe(201);
+      expect(await lastIp(t)).toBe('127.0.0.1');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('believes it from a trusted proxy (GATEHOUSE_TRUST_PROXY), for the audit log and login throttling', async () => {
+    const t = await testApp('sqlite', {}, { env: { GATEHOUSE_TRUST_PROXY: '127.0.0.1' } });
+    try {
+      expect((await createTeam(t)).statusCode).toBe(201);
+      expect(await lastIp(t)).toBe('203.0.113.50');
+    } finally {
+      await t.close();
     }
   });
 });

@@ -23,11 +23,11 @@ export interface TestApp extends Gatehouse {
 export async function testApp(
   dialect: Dialect,
   file: Record<string, unknown> = {},
-  opts: { now?: () => Date; graphOptions?: GraphClientOptions } = {},
+  opts: { now?: () => Date; graphOptions?: GraphClientOptions; env?: Record<string, string> } = {},
 ): Promise<TestApp> {
   const db = await testDb(dialect);
   const { config } = fromObject(file, '(test)', undefined, {
-    env: { GATEHOUSE_MASTER_KEY: MASTER_KEY, DATABASE_URL: ':memory:' },
+    env: { GATEHOUSE_MASTER_KEY: MASTER_KEY, DATABASE_URL: ':memory:', ...opts.env },
   });
   const gh = await buildApp({
     config,
