@@ -95,8 +95,6 @@ export async function authorize(
   action: Action,
   target: Target,
 ): Promise<Scope> {
-  // Anyone authenticated may see and manage themselves, even a key that belongs to nobody.
-  if (target.kind === 'self' && action.startsWith('me:')) return 'own';
   const scopes = scopesFor(s.role, action);
   if (scopes.length === 0) throw forbidden(action);
   if (scopes.includes('all')) return 'all';
@@ -116,7 +114,8 @@ async function within(
   const me = s.userId;
   switch (t.kind) {
     case 'self':
-      return scope === 'own' && me !== null;
+      // Everyone is themselves; a key with no owner is "itself" (its /me says so).
+      return scope === 'own';
     case 'list':
       return true; // narrowed by visibility()
     case 'user': {

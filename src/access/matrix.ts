@@ -137,8 +137,12 @@ export const MATRIX: Record<Action, Row> = {
   'role_mapping:preview': { proxy_admin: ALL, proxy_admin_viewer: ALL },
 };
 
+/**
+ * A caller without a role is a key that belongs to nobody: it may still ask who it is (the
+ * `me:*` actions, which every role has as `own`), and nothing else.
+ */
 export function scopesFor(role: GlobalRole | null, action: Action): readonly Scope[] {
-  if (role === null) return [];
+  if (role === null) return action.startsWith('me:') ? SELF : [];
   return MATRIX[action][role] ?? [];
 }
 
