@@ -1,25 +1,19 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, killAllGatehouses, spawnGatehouse, stopProcess } from '../support/process.js';
 
-/** The real command line, run from source exactly as `npx gatehouse …` runs the build. */
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const MASTER_KEY = 'sk-cli-test-master-key-0123456789';
 
 let dir: string;
 let n = 0;
-const children = new Set<ChildProcess>();
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'gh-cli-'));
 });
-const killAll = () => Promise.all([...children].map((c) => kill(c, 'SIGKILL')));
+const killAll = killAllGatehouses;
 afterAll(async () => {
   await killAll();
   rmSync(dir, { recursive: true, force: true });
@@ -53,35 +47,17 @@ interface Proc {
 }
 
 function spawnCli(args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
-    cwd: dir, // no ./gatehouse.yaml, no ./data here
-    env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let out = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-  });
-  const exited = new Promise<number | null>((resolve) => {
-    child.on('close', (code) => {
-      children.delete(child);
-      resolve(code);
-    });
-  });
-  return { child, stdout: () => out, stderr: () => err, exited };
+  // cwd: no ./gatehouse.yaml, no ./data there
+  const p = spawnGatehouse(args, childEnv(env), dir);
+  return {
+    child: p.child,
+    stdout: p.stdout,
+    stderr: p.stderr,
+    exited: p.exited.then((e) => e.code),
+  };
 }
 
-async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const done = new Promise((resolve) => child.once('exit', resolve));
-  child.kill(signal);
-  await done;
-}
+const kill = stopProcess;
 
 /** Runs a command that exits by itself, within a time limit. */
 async function run(args: string[], env: Record<string, string> = {}) {
@@ -90,19 +66,6 @@ async function run(args: string[], env: Record<string, string> = {}) {
   const code = await p.exited;
   clearTimeout(timer);
   return { code, stdout: p.stdout(), stderr: p.stderr() };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() =>
-        addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 interface Server extends Proc {

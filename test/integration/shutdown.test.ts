@@ -1,44 +1,35 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get, request } from 'node:http';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/db/connect.js';
 import { dialects } from '../support/db.js';
+import {
+  freePort,
+  type GatehouseProcess,
+  killAllGatehouses,
+  spawnGatehouse,
+  stopProcess,
+} from '../support/process.js';
 
 /**
  * SIGTERM on a real server under write load: every write the server acknowledged (201) must be
  * in the database afterwards, and the server must stop taking new work once it is shutting down.
  */
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const MASTER_KEY = 'sk-shutdown-test-master-key-0123456789';
 const WORKERS = 8;
 /** Acknowledged writes to collect before the signal, so the test means something. */
 const BEFORE_SIGNAL = 40;
 
 let dir: string;
-const children = new Set<ChildProcess>();
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'gh-shutdown-'));
 });
-afterEach(async () => {
-  await Promise.all(
-    [...children].map(async (c) => {
-      if (c.exitCode !== null || c.signalCode !== null) return;
-      const gone = new Promise((resolve) => c.once('exit', resolve));
-      c.kill('SIGKILL');
-      await gone;
-    }),
-  );
-});
+afterEach(killAllGatehouses);
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
@@ -76,81 +67,39 @@ async function freshDatabase(dialect: string): Promise<Target> {
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() =>
-        addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-interface Server {
-  child: ChildProcess;
+interface Server extends GatehouseProcess {
   base: string;
-  stdout(): string;
-  stderr(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Set once the process has exited. */
-  isExited(): boolean;
 }
 
 async function startServer(databaseUrl: string): Promise<Server> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      ['--import', TSX, MAIN, 'start', '--port', String(port)],
+    const p = spawnGatehouse(
+      ['start', '--port', String(port)],
       {
-        cwd: dir,
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: process.env.HOME ?? dir,
-          DATABASE_URL: databaseUrl,
-          GATEHOUSE_MASTER_KEY: MASTER_KEY,
-          GATEHOUSE_LOG_LEVEL: 'info', // the shutdown log lines are asserted
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? dir,
+        DATABASE_URL: databaseUrl,
+        GATEHOUSE_MASTER_KEY: MASTER_KEY,
+        GATEHOUSE_LOG_LEVEL: 'info', // the shutdown log lines are asserted
       },
-    );
-    children.add(child);
-    let out = '';
-    let err = '';
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-    });
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-    });
-    let done = false;
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
-      (resolve) => {
-        child.on('close', (code, signal) => {
-          done = true;
-          children.delete(child);
-          resolve({ code, signal });
-        });
-      },
+      dir,
     );
     const base = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 20_000;
-    while (!done && Date.now() < deadline) {
+    while (!p.isExited() && Date.now() < deadline) {
       const ok = await fetch(`${base}/health/readiness`, { signal: AbortSignal.timeout(1000) })
         .then((r) => r.status === 200)
         .catch(() => false);
       if (ok) {
-        return { child, base, stdout: () => out, stderr: () => err, exited, isExited: () => done };
+        return { ...p, base };
       }
       await sleep(100);
     }
-    child.kill('SIGKILL');
-    await exited;
-    if (attempt < 3 && err.includes('EADDRINUSE')) continue;
-    return expect.fail(`gatehouse did not become ready on ${base}:\n${out}\n${err}`);
+    await stopProcess(p.child, 'SIGKILL');
+    await p.exited;
+    if (attempt < 3 && p.stderr().includes('EADDRINUSE')) continue;
+    return expect.fail(`gatehouse did not become ready on ${base}:\n${p.stdout()}\n${p.stderr()}`);
   }
 }
 
