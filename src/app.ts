@@ -1,35 +1,46 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { cookiePolicy, installAuthRoutes } from './access/auth.routes.js';
 import { authenticator } from './access/authenticate.js';
 import { localLogin } from './access/local-login.js';
-import { cookiePolicy, installAuthRoutes, meRoutes } from './access/routes.js';
 import { sessionStore } from './access/sessions.js';
+import { auditRoutes } from './api/audit.routes.js';
+import type { ApiServices } from './api/deps.js';
+import { keyRoutes } from './api/keys.routes.js';
+import { meRoutes } from './api/me.routes.js';
+import { organizationRoutes } from './api/organizations.routes.js';
+import { roleMappingRoutes } from './api/role-mapping.routes.js';
+import { API_SURFACE, type DeclaredRoute, managementApi } from './api/surface.js';
+import { teamRoutes } from './api/teams.routes.js';
+import { userRoutes } from './api/users.routes.js';
 import { durationMs } from './config/duration.js';
 import type { ConnectionConfig } from './config/schema.js';
 import type { GatehouseConfig } from './config/types.js';
 import type { Db } from './db/connect.js';
+import { OPENAI_ERRORS } from './errors/render.js';
 import { installModelRoutes } from './gateway/models.js';
-import { type DeclaredRoute, managementApi } from './http/api.js';
-import { installErrorHandling } from './http/errors.js';
-import './http/plugin-types.js';
 import { type BackgroundGroupSync, backgroundGroupSync } from './groupsync/background.js';
 import {
   type ClosableGraphClient,
   type GraphClientOptions,
   microsoftGraphClient,
 } from './groupsync/microsoft-graph.js';
-import { auditRoutes } from './identity/audit.routes.js';
-import { type ChangeBus, localChangeBus } from './identity/changes.js';
-import { organizationRoutes } from './identity/organizations.routes.js';
-import { buildServices, type Services } from './identity/services.js';
-import { teamRoutes } from './identity/teams.routes.js';
-import { userRoutes } from './identity/users.routes.js';
+import { surfaceRegistry } from './http/errors.js';
+import { type ChangeBus, localChangeBus, pruneFeed } from './identity/changes.js';
+import { identitiesService } from './identity/identities.js';
+import { membershipsService } from './identity/memberships.js';
+import { organizationsService } from './identity/organizations.js';
+import { teamsService } from './identity/teams.js';
+import { usersService } from './identity/users.js';
+import type { ServiceContext } from './identity/write.js';
 import { KeyCache } from './keys/cache.js';
-import { keyRoutes } from './keys/routes.js';
+import { keysService } from './keys/keys.js';
 import { installHealth } from './ops/health.js';
 import { installMetrics } from './ops/metrics.js';
-import { roleMappingRoutes } from './roles/routes.js';
+import { effectiveMapping } from './provisioning/mapping.js';
+import { signInService } from './provisioning/signin.js';
+import type { SignInService } from './provisioning/types.js';
 
 export interface AppDeps {
   config: GatehouseConfig;
@@ -40,16 +51,44 @@ export interface AppDeps {
   changes?: ChangeBus;
   /** Microsoft Graph client settings (tests shorten waits); defaults are production values. */
   graphOptions?: GraphClientOptions;
+  /**
+   * How often the key cache reads the change feed when no notification came (a lost
+   * notification, another instance's write). Default 1 s.
+   */
+  feedPollMs?: number;
+}
+
+/** Every service the app composes, for the CLI (bootstrap) and tests. */
+export interface AppServices extends ApiServices {
+  keyCache: KeyCache;
+  signIn: SignInService;
 }
 
 export interface Gatehouse {
   app: FastifyInstance;
-  services: Services;
+  services: AppServices;
   /** Every management route with the action it declared (the access-control test walks these). */
   routes: readonly DeclaredRoute[];
   /** Background Entra group sync (started when `group_sync.background_interval` is set). */
   groupSync: BackgroundGroupSync;
 }
+
+/** Entries older than this leave the change feed; a cache further behind reloads whole. */
+const FEED_RETENTION_MS = 24 * 3_600_000;
+const FEED_PRUNE_EVERY_MS = 10 * 60_000;
+
+/** The gateway's and the API's redaction list: no credential reaches a log line. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["api-key"]',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.key',
+  '*.secret',
+  '*.token',
+  '*.client_secret',
+];
 
 /** Composition root: builds one independent Gatehouse from its dependencies; no module state. */
 export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
@@ -57,21 +96,16 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
   const now = deps.now ?? (() => new Date());
   const changes = deps.changes ?? localChangeBus();
   const trust = config.trustProxy;
+  const surfaces = surfaceRegistry(API_SURFACE);
   const app = Fastify({
     logger: deps.logger ?? {
       level: config.logLevel,
-      redact: {
-        paths: [
-          'req.headers.authorization',
-          'req.headers["api-key"]',
-          'req.headers.cookie',
-          '*.password',
-          '*.key',
-        ],
-        censor: '[redacted]',
-      },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     },
     bodyLimit: 1024 * 1024,
+    // Ids of up to 200 characters work in paths; longer ones get the surface's 414.
+    routerOptions: { maxParamLength: 200 },
+    frameworkErrors: surfaces.frameworkErrors,
     // A hop count n means: believe the n nearest proxies.
     trustProxy: typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust,
     genReqId: (req) => {
@@ -84,7 +118,12 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
   app.decorateRequest('principal', null);
   app.decorateRequest('access', null);
   await app.register(cookie);
-  installErrorHandling(app);
+  surfaces.install(app);
+  surfaces.add({
+    name: 'openai',
+    prefixes: ['/v1/', '/chat/', '/embeddings', '/models', '/completions'],
+    ...OPENAI_ERRORS,
+  });
 
   const keyCache = new KeyCache(deps.db);
   await keyCache.loadAll();
@@ -97,8 +136,22 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     },
     now,
   );
-  const ctx = { db: deps.db, config, changes, now };
-  const services = buildServices(ctx, keyCache, sessions);
+  const ctx: ServiceContext = { db: deps.db, config, changes, now, log: app.log };
+  const directory = {
+    users: usersService(ctx),
+    teams: teamsService(ctx),
+    organizations: organizationsService(ctx),
+    memberships: membershipsService(ctx),
+    identities: identitiesService(ctx),
+    keys: keysService(ctx),
+  };
+  const signIn = signInService({
+    ctx,
+    ...directory,
+    mapping: () => effectiveMapping(ctx),
+    groupSync: config.groupSync,
+  });
+  const services: AppServices = { ctx, ...directory, sessions, keyCache, signIn };
   const auth = authenticator({ masterKey: config.masterKey, keys: keyCache, sessions, now });
 
   installMetrics(app);
@@ -116,6 +169,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     ctx,
   });
   const routes: DeclaredRoute[] = [];
+  surfaces.add(API_SURFACE);
   await app.register(
     managementApi(
       [
@@ -144,14 +198,30 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     return client;
   };
   const groupSync = backgroundGroupSync({
-    services,
+    identities: directory.identities,
+    signIn,
+    groupSync: config.groupSync,
     connections: config.sso.connections,
     graphFor,
     log: app.log,
   });
   const interval = config.groupSync?.background_interval;
   if (interval) groupSync.start(durationMs(interval) ?? 15 * 60_000);
+
+  const poll = setInterval(() => {
+    keyCache.catchUp().catch((err: unknown) => app.log.error({ err }, 'key cache catch-up failed'));
+  }, deps.feedPollMs ?? 1_000);
+  poll.unref();
+  const prune = setInterval(() => {
+    pruneFeed(deps.db.kysely, new Date(now().getTime() - FEED_RETENTION_MS).toISOString()).catch(
+      (err: unknown) => app.log.error({ err }, 'change feed pruning failed'),
+    );
+  }, FEED_PRUNE_EVERY_MS);
+  prune.unref();
+
   app.addHook('onClose', async () => {
+    clearInterval(poll);
+    clearInterval(prune);
     await groupSync.stop();
     await Promise.all([...graphClients.values()].map((c) => c.close()));
   });

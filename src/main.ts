@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { bootstrapAdmin } from './access/bootstrap.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
-import { bootstrapAdmin } from './identity/bootstrap.js';
 
 const USAGE = `Usage: gatehouse <command> [options]
 

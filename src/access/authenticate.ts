@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
+import type { GlobalRole } from '../config/roles.js';
 import { AppError } from '../errors/catalogue.js';
 import type { KeyCache } from '../keys/cache.js';
 import { secretEquals } from '../keys/secret.js';
 import { CSRF_HEADER, SESSION_COOKIE } from './cookies.js';
 import { MASTER, type Principal, presentedCredential } from './principal.js';
-import type { GlobalRole } from './roles.js';
 import { csrfToken, type SessionStore } from './sessions.js';
 
 export interface Authenticator {
@@ -40,6 +40,7 @@ export function authenticator(opts: {
       userId: r.key.user?.id ?? null,
       keyId: r.key.id,
       teamId: r.key.team?.id ?? null,
+      purpose: r.key.purpose,
     };
   }
 

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
+import type { GlobalRole } from '../config/roles.js';
 import type { Database } from '../db/schema.js';
 import { AppError } from '../errors/catalogue.js';
+import type { Visibility } from '../identity/visibility.js';
 import {
   type Action,
   assignableRoles,
@@ -8,7 +10,6 @@ import {
   type Scope,
   scopesFor,
 } from './matrix.js';
-import type { GlobalRole } from './roles.js';
 import { type Subject, teamIdsWhere } from './subject.js';
 
 /** What a request acts on, as far as authorization cares. */
@@ -22,16 +23,6 @@ export type Target =
   | { kind: 'new_user'; organizationId: string | null }
   | { kind: 'new_team'; organizationId: string | null }
   | { kind: 'new_key'; userId: string | null; teamId: string | null };
-
-/** Ids a list may show, per scope the caller holds; `null` means everything. */
-export interface Visibility {
-  userId: string | null;
-  /** Other people's keys are visible only when their owner holds one of these roles. */
-  delegableRoles: readonly GlobalRole[];
-  memberTeamIds: string[];
-  adminTeamIds: string[];
-  orgIds: string[];
-}
 
 const forbidden = (action: Action) =>
   new AppError('forbidden', `Your role does not allow ${action} on this object.`);

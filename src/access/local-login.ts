@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { durationMs } from '../config/duration.js';
+import type { GlobalRole } from '../config/roles.js';
 import type { AuthConfig } from '../config/schema.js';
 import { AppError } from '../errors/catalogue.js';
 import { recordAudit } from '../identity/audit.js';
-import type { ServiceContext } from '../identity/context.js';
+import type { ServiceContext } from '../identity/write.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import type { GlobalRole } from './roles.js';
 import type { SessionInfo, SessionStore } from './sessions.js';
 
 interface Counter {

@@ -1,4 +1,4 @@
-import type { GlobalRole } from './roles.js';
+import type { GlobalRole } from '../config/roles.js';
 
 /**
  * The permission matrix: for each action, which global role may perform it, and over what.

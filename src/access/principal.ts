@@ -1,5 +1,6 @@
-import type { Actor } from '../identity/context.js';
-import type { GlobalRole } from './roles.js';
+import type { GlobalRole } from '../config/roles.js';
+import type { Actor } from '../identity/actor.js';
+import type { KeyPurpose } from '../keys/purpose.js';
 
 /** Who is calling, resolved once per request from its credentials. */
 export type Principal =
@@ -10,6 +11,7 @@ export type Principal =
       userId: string | null;
       keyId: string;
       teamId: string | null;
+      purpose: KeyPurpose;
     }
   | {
       kind: 'session';
@@ -30,7 +32,9 @@ export const MASTER: Principal = {
 
 export function actorOf(p: Principal, ip?: string, requestId?: string): Actor {
   if (p.kind === 'master') return { type: 'master', id: null, ip, requestId };
-  return { type: 'user', id: p.userId ?? `key:${p.keyId}`, ip, requestId };
+  if (p.kind === 'key')
+    return { type: 'user', id: p.userId ?? `key:${p.keyId}`, keyId: p.keyId, ip, requestId };
+  return { type: 'user', id: p.userId, ip, requestId };
 }
 
 /**

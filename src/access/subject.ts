@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
+import type { GlobalRole, TeamRole } from '../config/roles.js';
 import type { Database } from '../db/schema.js';
 import type { Principal } from './principal.js';
-import type { GlobalRole, TeamRole } from './roles.js';
 
 /** The caller with what scoping needs: their teams (with role) and the orgs they administer. */
 export interface Subject {

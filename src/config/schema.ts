@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { GLOBAL_ROLES, ORG_ROLES, TEAM_ROLES } from '../access/roles.js';
 import { durationMs, isDuration } from './duration.js';
+import { GLOBAL_ROLES, ORG_ROLES, TEAM_ROLES } from './roles.js';
 
 const role = z.enum(GLOBAL_ROLES, {
   error: () => `must be one of ${GLOBAL_ROLES.join(', ')}`,

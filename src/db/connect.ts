@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { guardedDialect } from './tx-guard.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -55,7 +56,7 @@ export async function connect(url: string, opts: ConnectOptions = {}): Promise<D
     });
     // A pool error (e.g. server restart) must not crash the process; the next query reconnects.
     pool.on('error', () => {});
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const kysely = new Kysely<Database>({ dialect: guardedDialect(new PostgresDialect({ pool })) });
     if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(kysely);
     return {
       kysely,
@@ -72,6 +73,6 @@ export async function connect(url: string, opts: ConnectOptions = {}): Promise<D
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const kysely = new Kysely<Database>({ dialect: guardedDialect(new SqliteDialect({ database })) });
   return { kysely, dialect: 'sqlite', describe: `sqlite:${path}`, close: () => kysely.destroy() };
 }

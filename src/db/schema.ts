@@ -110,6 +110,8 @@ export interface ApiKeysTable {
   created_at: string;
   updated_at: string;
   last_used_at: string | null;
+  /** `inference` | `management` | `read_only` (migration 004). */
+  purpose: string;
 }
 
 export interface AuditEventsTable {
@@ -124,6 +126,7 @@ export interface AuditEventsTable {
   after: string | null;
   ip: string | null;
   request_id: string | null;
+  actor_key_id: string | null;
 }
 
 export interface SettingsTable {
@@ -153,7 +156,15 @@ export interface LoginFailuresTable {
   locked_until: string | null;
 }
 
+export interface ChangesTable {
+  seq: Generated<number>;
+  kind: string;
+  entity_id: string;
+  at: string;
+}
+
 export interface Database {
+  changes: ChangesTable;
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
   organizations: OrganizationsTable;

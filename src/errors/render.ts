@@ -15,6 +15,7 @@ const OPENAI_TYPES: Partial<Record<AppError['code'], string>> = {
   invalid_request: 'invalid_request_error',
   validation_failed: 'invalid_request_error',
   payload_too_large: 'invalid_request_error',
+  uri_too_long: 'invalid_request_error',
   unsupported_media_type: 'invalid_request_error',
   unauthenticated: 'authentication_error',
   invalid_credentials: 'authentication_error',
@@ -40,3 +41,19 @@ export function renderOpenAiError(err: AppError): Record<string, unknown> {
     },
   };
 }
+
+/** The management API's surface (and the root's: health, metrics, /auth). */
+export const API_ERRORS = {
+  render: (err: AppError) => ({
+    body: renderApiError(err),
+    contentType: 'application/json; charset=utf-8',
+  }),
+};
+
+/** The OpenAI-compatible gateway's surface. */
+export const OPENAI_ERRORS = {
+  render: (err: AppError) => ({
+    body: renderOpenAiError(err),
+    contentType: 'application/json; charset=utf-8',
+  }),
+};

@@ -1,8 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { ConnectionConfig } from '../config/schema.js';
-import { readJson } from '../db/json.js';
-import type { Services } from '../identity/services.js';
-import type { StoredFacts } from '../identity/signin.js';
+import type { ConnectionConfig, GroupSyncConfig } from '../config/schema.js';
+import type { IdentitiesService } from '../identity/identities.js';
+import type { SignInService } from '../provisioning/types.js';
 import { entraGroups } from './entra.js';
 import type { GraphClient } from './microsoft-graph.js';
 
@@ -20,7 +19,9 @@ export interface SyncRunReport {
  * person to sign in again. Runs on an interval; one run at a time; stops cleanly.
  */
 export function backgroundGroupSync(deps: {
-  services: Services;
+  identities: Pick<IdentitiesService, 'activeOfConnection'>;
+  signIn: Pick<SignInService, 'resync'>;
+  groupSync: GroupSyncConfig | undefined;
   connections: readonly ConnectionConfig[];
   graphFor: (c: ConnectionConfig) => GraphClient | null;
   log: FastifyBaseLogger;
@@ -28,39 +29,32 @@ export function backgroundGroupSync(deps: {
   let timer: NodeJS.Timeout | null = null;
   let first: NodeJS.Timeout | null = null;
   let running: Promise<SyncRunReport> | null = null;
-  const db = deps.services.ctx.db.kysely;
 
   async function syncConnection(c: ConnectionConfig, report: SyncRunReport) {
     const graph = deps.graphFor(c);
     if (!graph) return;
-    const people = await db
-      .selectFrom('identities as i')
-      .innerJoin('users as u', 'u.id', 'i.user_id')
-      .select(['i.user_id', 'i.subject', 'i.facts'])
-      .where('i.connection_id', '=', c.id)
-      .where('u.active', '=', 1)
-      .execute();
+    const people = await deps.identities.activeOfConnection(c.id);
     for (const p of people) {
       report.users++;
       // Entra subjects are `{tid}:{oid}`; Graph wants the oid.
       const oid = p.subject.slice(p.subject.lastIndexOf(':') + 1);
-      const facts = readJson<StoredFacts>(p.facts, 'identities.facts') ?? { claims: {}, roles: [] };
+      const { facts } = p;
       try {
         const found = await entraGroups(graph, {
           oid,
           tokenGroupIds: null,
           servicePrincipalId: c.microsoft_graph?.service_principal_id,
-          needAssigned: deps.services.ctx.config.groupSync?.scope === 'assigned_to_app',
+          needAssigned: deps.groupSync?.scope === 'assigned_to_app',
         });
         if (!found.complete) {
           report.failed++;
           deps.log.warn(
-            { connection: c.id, user: p.user_id, problems: found.problems },
+            { connection: c.id, user: p.userId, problems: found.problems },
             'group sync: Graph incomplete; memberships kept',
           );
           continue;
         }
-        const r = await deps.services.signIn.resync(p.user_id, {
+        const r = await deps.signIn.resync(p.userId, {
           connection: c.id,
           subject: p.subject,
           email: null,
@@ -80,10 +74,7 @@ export function backgroundGroupSync(deps: {
         report.removed += r.removed.length;
       } catch (err) {
         report.failed++;
-        deps.log.error(
-          { err, connection: c.id, user: p.user_id },
-          'group sync failed for one user',
-        );
+        deps.log.error({ err, connection: c.id, user: p.userId }, 'group sync failed for one user');
       }
     }
   }

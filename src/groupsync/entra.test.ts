@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { groupSyncSchema } from '../config/schema.js';
+import { groupsInScope } from '../provisioning/scope.js';
 import { entraGroups } from './entra.js';
 import { type GraphClient, GraphError, type GraphGroup } from './microsoft-graph.js';
-import { groupsInScope } from './scope.js';
 
 /** The decision logic on top of Graph answers; the HTTP client has its own tests. */
 function graphAnswering(

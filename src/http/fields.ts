@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { GLOBAL_ROLES, ORG_ROLES, TEAM_ROLES } from '../access/roles.js';
 import { isDuration } from '../config/duration.js';
+import { GLOBAL_ROLES, ORG_ROLES, TEAM_ROLES } from '../config/roles.js';
 
 /** Field schemas shared by the management API bodies, so every route validates alike. */
 export const globalRole = z.preprocess(

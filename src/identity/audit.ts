@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { readJson } from '../db/json.js';
 import type { Database } from '../db/schema.js';
-import type { Actor, Reader } from './context.js';
+import type { Actor, Reader } from './actor.js';
 
 export interface AuditInput {
   at: string;
@@ -16,7 +16,8 @@ export interface AuditInput {
 export interface AuditEvent {
   id: number;
   at: string;
-  actor: { type: string; id: string | null };
+  /** `key_id`: the API key the actor acted with, when it was one. */
+  actor: { type: string; id: string | null; key_id: string | null };
   action: string;
   target: { type: string; id: string | null };
   before: unknown;
@@ -47,6 +48,7 @@ export async function recordAudit(db: Reader, e: AuditInput): Promise<void> {
       at: e.at,
       actor_type: e.actor.type,
       actor_id: e.actor.id,
+      actor_key_id: e.actor.keyId ?? null,
       action: e.action,
       target_type: e.targetType,
       target_id: e.targetId,
@@ -79,7 +81,7 @@ export async function listAudit(db: Kysely<Database>, q: AuditQuery): Promise<Au
   return rows.map((r) => ({
     id: r.id,
     at: r.at,
-    actor: { type: r.actor_type, id: r.actor_id },
+    actor: { type: r.actor_type, id: r.actor_id, key_id: r.actor_key_id },
     action: r.action,
     target: { type: r.target_type, id: r.target_id },
     before: readJson(r.before, 'audit_events.before'),

@@ -1,8 +1,9 @@
-import type { OrgRole, TeamRole } from '../access/roles.js';
+import type { OrgRole, TeamRole } from '../config/roles.js';
 import { conflict, notFound } from '../errors/catalogue.js';
-import { type Actor, type Reader, type ServiceContext, type WriteScope, write } from './context.js';
+import type { Reader } from './actor.js';
 import { requireOrgRow } from './organizations.js';
 import { requireTeamRow } from './teams.js';
+import type { ServiceContext, WriteScope } from './write.js';
 
 /**
  * A person can belong to a team through several sources at once (an admin added them, and the
@@ -16,6 +17,53 @@ export interface Membership<R extends string> {
   role: R;
   source: string;
   created_at: string;
+}
+
+export interface MembershipOptions {
+  /** `manual`, `sso:<connection>`, `scim:<token>`: each source owns its own rows. */
+  source: string;
+  /** `create` refuses an existing membership (409), `update` a missing one (404), `upsert` (sync) neither. */
+  mode?: PutMode;
+}
+
+export interface UserTeam {
+  team_id: string;
+  name: string;
+  role: string;
+  source: string;
+}
+
+/** Team and organization memberships. Mutations run in the caller's scope. */
+export interface MembershipsService {
+  addTeamMember(
+    s: WriteScope,
+    teamId: string,
+    userId: string,
+    role: TeamRole,
+    opts: MembershipOptions,
+  ): Promise<Membership<TeamRole>>;
+  removeTeamMember(
+    s: WriteScope,
+    teamId: string,
+    userId: string,
+    opts: { source: string },
+  ): Promise<void>;
+  listTeamMembers(teamId: string): Promise<MemberSummary<TeamRole>[]>;
+  listUserTeams(userId: string): Promise<UserTeam[]>;
+  addOrgMember(
+    s: WriteScope,
+    orgId: string,
+    userId: string,
+    role: OrgRole,
+    opts: MembershipOptions,
+  ): Promise<Membership<OrgRole>>;
+  removeOrgMember(
+    s: WriteScope,
+    orgId: string,
+    userId: string,
+    opts: { source: string },
+  ): Promise<void>;
+  listOrgMembers(orgId: string): Promise<MemberSummary<OrgRole>[]>;
 }
 
 export interface MemberSummary<R extends string> {
@@ -85,7 +133,7 @@ const ORG: Kind<OrgRole> = {
   requireParent: requireOrgRow,
 };
 
-export function membershipsService(ctx: ServiceContext) {
+export function membershipsService(ctx: ServiceContext): MembershipsService {
   const db = ctx.db.kysely;
 
   // Both tables have the same columns but for the key's name; Kysely cannot express "one of two
@@ -95,95 +143,86 @@ export function membershipsService(ctx: ServiceContext) {
   const key = (k: Kind<string>) => k.key as 'team_id';
 
   async function put<R extends string>(
+    s: WriteScope,
     k: Kind<R>,
     parentId: string,
     userId: string,
     role: R,
-    source: string,
-    actor: Actor,
-    scope: WriteScope | undefined,
-    mode: PutMode,
+    { source, mode = 'create' }: MembershipOptions,
   ): Promise<Membership<R>> {
-    const run = async (s: WriteScope) => {
-      await k.requireParent(s.trx, parentId);
-      await requireUser(s, userId);
-      const existing = await s.trx
-        .selectFrom(table(k))
-        .select(['role', 'created_at'])
+    await k.requireParent(s.trx, parentId);
+    await requireUser(s, userId);
+    const existing = await s.trx
+      .selectFrom(table(k))
+      .select(['role', 'created_at'])
+      .where(key(k), '=', parentId)
+      .where('user_id', '=', userId)
+      .where('source', '=', source)
+      .executeTakeFirst();
+    if (existing && mode === 'create') {
+      throw conflict(
+        `user '${userId}' is already a member of ${k.noun} '${parentId}' (source ${source})`,
+      );
+    }
+    if (!existing && mode === 'update')
+      throw notFound('membership', `${parentId}/${userId}/${source}`);
+    if (existing?.role === role)
+      return { user_id: userId, role, source, created_at: existing.created_at };
+    if (existing) {
+      await s.trx
+        .updateTable(table(k))
+        .set({ role })
         .where(key(k), '=', parentId)
         .where('user_id', '=', userId)
         .where('source', '=', source)
-        .executeTakeFirst();
-      if (existing && mode === 'create') {
-        throw conflict(
-          `user '${userId}' is already a member of ${k.noun} '${parentId}' (source ${source})`,
-        );
-      }
-      if (!existing && mode === 'update')
-        throw notFound('membership', `${parentId}/${userId}/${source}`);
-      if (existing?.role === role)
-        return { user_id: userId, role, source, created_at: existing.created_at };
-      if (existing) {
-        await s.trx
-          .updateTable(table(k))
-          .set({ role })
-          .where(key(k), '=', parentId)
-          .where('user_id', '=', userId)
-          .where('source', '=', source)
-          .execute();
-      } else {
-        await s.trx
-          .insertInto(table(k))
-          .values({ [key(k)]: parentId, user_id: userId, role, source, created_at: s.now } as {
-            team_id: string;
-            user_id: string;
-            role: string;
-            source: string;
-            created_at: string;
-          })
-          .execute();
-      }
-      await s.audit({
-        action: existing ? `${k.noun}.member_role_changed` : `${k.noun}.member_added`,
-        targetType: k.noun,
-        targetId: parentId,
-        before: existing ? { user_id: userId, role: existing.role, source } : undefined,
-        after: { user_id: userId, role, source },
-      });
-      s.changed({ kind: 'user', id: userId });
-      if (k.noun === 'team') s.changed({ kind: 'team', id: parentId });
-      return { user_id: userId, role, source, created_at: existing?.created_at ?? s.now };
-    };
-    return scope ? run(scope) : write(ctx, actor, run);
+        .execute();
+    } else {
+      await s.trx
+        .insertInto(table(k))
+        .values({ [key(k)]: parentId, user_id: userId, role, source, created_at: s.now } as {
+          team_id: string;
+          user_id: string;
+          role: string;
+          source: string;
+          created_at: string;
+        })
+        .execute();
+    }
+    await s.audit({
+      action: existing ? `${k.noun}.member_role_changed` : `${k.noun}.member_added`,
+      targetType: k.noun,
+      targetId: parentId,
+      before: existing ? { user_id: userId, role: existing.role, source } : undefined,
+      after: { user_id: userId, role, source },
+    });
+    s.changed({ kind: 'user', id: userId });
+    if (k.noun === 'team') s.changed({ kind: 'team', id: parentId });
+    return { user_id: userId, role, source, created_at: existing?.created_at ?? s.now };
   }
 
   async function drop(
+    s: WriteScope,
     k: Kind<string>,
     parentId: string,
     userId: string,
-    source: string,
-    actor: Actor,
-    scope?: WriteScope,
-  ) {
-    const run = async (s: WriteScope) => {
-      const gone = await s.trx
-        .deleteFrom(table(k))
-        .where(key(k), '=', parentId)
-        .where('user_id', '=', userId)
-        .where('source', '=', source)
-        .returning(['role'])
-        .executeTakeFirst();
-      if (!gone) throw notFound('membership', `${parentId}/${userId}/${source}`);
-      await s.audit({
-        action: `${k.noun}.member_removed`,
-        targetType: k.noun,
-        targetId: parentId,
-        before: { user_id: userId, role: gone.role, source },
-      });
-      s.changed({ kind: 'user', id: userId });
-      if (k.noun === 'team') s.changed({ kind: 'team', id: parentId });
-    };
-    await (scope ? run(scope) : write(ctx, actor, run));
+    { source }: { source: string },
+  ): Promise<void> {
+    const gone = await s.trx
+      .deleteFrom(table(k))
+      .where(key(k), '=', parentId)
+      .where('user_id', '=', userId)
+      .where('source', '=', source)
+      .returning(['role'])
+      .executeTakeFirst();
+    if (!gone) throw notFound('membership', `${parentId}/${userId}/${source}`);
+    await s.audit({
+      action: `${k.noun}.member_removed`,
+      targetType: k.noun,
+      targetId: parentId,
+      before: { user_id: userId, role: gone.role, source },
+    });
+    s.changed({ kind: 'user', id: userId });
+    if (k.noun === 'team') s.changed({ kind: 'team', id: parentId });
   }
 
   async function members<R extends string>(
@@ -202,7 +241,7 @@ export function membershipsService(ctx: ServiceContext) {
     return summarise<R>(rows, k.strongest);
   }
 
-  async function listUserTeams(userId: string) {
+  async function listUserTeams(userId: string): Promise<UserTeam[]> {
     return db
       .selectFrom('team_memberships as m')
       .innerJoin('teams as t', 't.id', 'm.team_id')
@@ -212,47 +251,13 @@ export function membershipsService(ctx: ServiceContext) {
       .execute();
   }
 
-  /**
-   * `create` refuses an existing membership (409), `update` refuses a missing one (404),
-   * `upsert` (for sync) accepts both. Memberships are per source: see the file comment.
-   */
   return {
-    addTeamMember: (
-      teamId: string,
-      userId: string,
-      role: TeamRole,
-      source: string,
-      actor: Actor,
-      scope?: WriteScope,
-      mode: PutMode = 'create',
-    ) => put(TEAM, teamId, userId, role, source, actor, scope, mode),
-    removeTeamMember: (
-      teamId: string,
-      userId: string,
-      source: string,
-      actor: Actor,
-      scope?: WriteScope,
-    ) => drop(TEAM, teamId, userId, source, actor, scope),
-    listTeamMembers: (teamId: string) => members(TEAM, teamId),
+    addTeamMember: (s, teamId, userId, role, opts) => put(s, TEAM, teamId, userId, role, opts),
+    removeTeamMember: (s, teamId, userId, opts) => drop(s, TEAM, teamId, userId, opts),
+    listTeamMembers: (teamId) => members(TEAM, teamId),
     listUserTeams,
-    addOrgMember: (
-      orgId: string,
-      userId: string,
-      role: OrgRole,
-      source: string,
-      actor: Actor,
-      scope?: WriteScope,
-      mode: PutMode = 'create',
-    ) => put(ORG, orgId, userId, role, source, actor, scope, mode),
-    removeOrgMember: (
-      orgId: string,
-      userId: string,
-      source: string,
-      actor: Actor,
-      scope?: WriteScope,
-    ) => drop(ORG, orgId, userId, source, actor, scope),
-    listOrgMembers: (orgId: string) => members(ORG, orgId),
+    addOrgMember: (s, orgId, userId, role, opts) => put(s, ORG, orgId, userId, role, opts),
+    removeOrgMember: (s, orgId, userId, opts) => drop(s, ORG, orgId, userId, opts),
+    listOrgMembers: (orgId) => members(ORG, orgId),
   };
 }
-
-export type MembershipsService = ReturnType<typeof membershipsService>;

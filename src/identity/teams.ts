@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import type { Selectable, Updateable } from 'kysely';
 import { type SqlBool, sql } from 'kysely';
-import type { Visibility } from '../access/guard.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { bool, int, readList } from '../db/json.js';
 import type { TeamsTable } from '../db/schema.js';
 import { conflict, invalid, notFound } from '../errors/catalogue.js';
+import type { Reader } from './actor.js';
 import { type BudgetInput, budgetPatch, withDefaults } from './budget.js';
-import { type Actor, type Reader, type ServiceContext, type WriteScope, write } from './context.js';
 import { afterPosition, decodeCursor, type Page, toPage } from './pagination.js';
+import type { Visibility } from './visibility.js';
+import type { ServiceContext, WriteScope } from './write.js';
 
 export interface Team {
   id: string;
@@ -87,44 +88,53 @@ async function assertOrgExists(db: Reader, id: string | null | undefined) {
     ]);
 }
 
-export function teamsService(ctx: ServiceContext) {
+/** Teams: the only code that writes the `teams` table. Mutations run in the caller's scope. */
+export interface TeamsService {
+  /** The one way a team comes to exist, whichever path asks (API, UI, SSO group sync, SCIM). */
+  create(s: WriteScope, input: CreateTeamInput): Promise<Team>;
+  get(id: string): Promise<Team>;
+  list(q: TeamQuery, visible?: Visibility | null): Promise<Page<Team>>;
+  update(s: WriteScope, id: string, patch: UpdateTeamInput): Promise<Team>;
+  /** Deleting a team deletes its team keys and memberships (FK cascade). */
+  remove(s: WriteScope, id: string): Promise<void>;
+}
+
+export function teamsService(ctx: ServiceContext): TeamsService {
   const db = ctx.db.kysely;
 
-  /** The one way a team comes to exist, whichever path asks (API, UI, SSO group sync, SCIM). */
-  async function create(input: CreateTeamInput, actor: Actor, scope?: WriteScope): Promise<Team> {
-    const run = async (s: WriteScope) => {
-      const name = input.name.trim();
-      if (!name) throw invalid('team name must not be empty', [{ path: 'name', message: 'empty' }]);
-      await assertOrgExists(s.trx, input.organization_id);
-      const id = input.id ?? randomUUID();
-      const d = ctx.config.defaultTeamParams;
-      const row = {
-        id,
-        name,
-        organization_id: input.organization_id ?? null,
-        source: input.source ?? 'manual',
-        external_id: input.external_id ?? null,
-        spend: 0,
-        ...withDefaults(input, d, new Date(s.now)),
-        blocked: int(input.blocked ?? false),
-        created_at: s.now,
-        updated_at: s.now,
-      };
-      try {
-        await s.trx.insertInto('teams').values(row).execute();
-      } catch (e) {
-        if (isUniqueViolation(e))
-          throw conflict(
-            `a team with id '${id}' or external_id '${input.external_id}' already exists`,
-          );
-        throw e;
-      }
-      const team = toTeam(row);
-      await s.audit({ action: 'team.created', targetType: 'team', targetId: id, after: team });
-      s.changed({ kind: 'team', id });
-      return team;
+  async function create(s: WriteScope, input: CreateTeamInput): Promise<Team> {
+    const name = input.name.trim();
+    if (!name) throw invalid('team name must not be empty', [{ path: 'name', message: 'empty' }]);
+    await assertOrgExists(s.trx, input.organization_id);
+    const id = input.id ?? randomUUID();
+    const d = ctx.config.defaultTeamParams;
+    const row = {
+      id,
+      name,
+      organization_id: input.organization_id ?? null,
+      source: input.source ?? 'manual',
+      external_id: input.external_id ?? null,
+      spend: 0,
+      ...withDefaults(input, d, new Date(s.now)),
+      blocked: int(input.blocked ?? false),
+      created_at: s.now,
+      updated_at: s.now,
     };
-    return scope ? run(scope) : write(ctx, actor, run);
+    try {
+      await s.trx.insertInto('teams').values(row).execute();
+    } catch (e) {
+      if (isUniqueViolation(e))
+        throw conflict(
+          input.external_id
+            ? `a team with id '${id}' or external_id '${input.external_id}' already exists`
+            : `a team with id '${id}' already exists`,
+        );
+      throw e;
+    }
+    const team = toTeam(row);
+    await s.audit({ action: 'team.created', targetType: 'team', targetId: id, after: team });
+    s.changed({ kind: 'team', id });
+    return team;
   }
 
   async function get(id: string): Promise<Team> {
@@ -157,79 +167,60 @@ export function teamsService(ctx: ServiceContext) {
     return toPage(await query.execute(), q.limit, toTeam);
   }
 
-  async function update(
-    id: string,
-    patch: UpdateTeamInput,
-    actor: Actor,
-    scope?: WriteScope,
-  ): Promise<Team> {
-    const run = async (s: WriteScope) => {
-      const before = await requireTeamRow(s.trx, id);
-      const set: Record<string, unknown> = {
-        ...budgetPatch(patch, new Date(s.now)),
-        updated_at: s.now,
-      };
-      if (patch.name !== undefined) {
-        const name = patch.name.trim();
-        if (!name)
-          throw invalid('team name must not be empty', [{ path: 'name', message: 'empty' }]);
-        set.name = name;
-      }
-      if (patch.organization_id !== undefined) {
-        await assertOrgExists(s.trx, patch.organization_id);
-        set.organization_id = patch.organization_id;
-      }
-      if (patch.external_id !== undefined) set.external_id = patch.external_id;
-      if (patch.blocked !== undefined) set.blocked = int(patch.blocked);
-      try {
-        await s.trx.updateTable('teams').set(set).where('id', '=', id).execute();
-      } catch (e) {
-        if (isUniqueViolation(e))
-          throw conflict(`external_id '${patch.external_id}' is used by another team`);
-        throw e;
-      }
-      const after = toTeam(await requireTeamRow(s.trx, id));
-      await s.audit({
-        action: 'team.updated',
-        targetType: 'team',
-        targetId: id,
-        before: toTeam(before),
-        after,
-      });
-      s.changed({ kind: 'team', id });
-      return after;
+  async function update(s: WriteScope, id: string, patch: UpdateTeamInput): Promise<Team> {
+    const before = await requireTeamRow(s.trx, id);
+    const set: Updateable<TeamsTable> = {
+      ...budgetPatch(patch, new Date(s.now)),
+      updated_at: s.now,
     };
-    return scope ? run(scope) : write(ctx, actor, run);
+    if (patch.name !== undefined) {
+      const name = patch.name.trim();
+      if (!name) throw invalid('team name must not be empty', [{ path: 'name', message: 'empty' }]);
+      set.name = name;
+    }
+    if (patch.organization_id !== undefined) {
+      await assertOrgExists(s.trx, patch.organization_id);
+      set.organization_id = patch.organization_id;
+    }
+    if (patch.external_id !== undefined) set.external_id = patch.external_id;
+    if (patch.blocked !== undefined) set.blocked = int(patch.blocked);
+    try {
+      await s.trx.updateTable('teams').set(set).where('id', '=', id).execute();
+    } catch (e) {
+      if (isUniqueViolation(e))
+        throw conflict(`external_id '${patch.external_id ?? ''}' is used by another team`);
+      throw e;
+    }
+    const after = toTeam(await requireTeamRow(s.trx, id));
+    await s.audit({
+      action: 'team.updated',
+      targetType: 'team',
+      targetId: id,
+      before: toTeam(before),
+      after,
+    });
+    s.changed({ kind: 'team', id });
+    return after;
   }
 
-  /** The IdP renamed the group behind a synced team. */
-  async function rename(id: string, name: string, actor: Actor, scope: WriteScope): Promise<Team> {
-    return update(id, { name }, actor, scope);
-  }
-
-  /** Deleting a team deletes its team keys and memberships (FK cascade) in one transaction. */
-  async function remove(id: string, actor: Actor): Promise<void> {
-    await write(ctx, actor, async (s) => {
-      const before = await requireTeamRow(s.trx, id);
-      const keys = await s.trx
-        .selectFrom('api_keys')
-        .select('id')
-        .where('team_id', '=', id)
-        .execute();
-      await s.trx.deleteFrom('teams').where('id', '=', id).execute();
-      for (const k of keys) s.changed({ kind: 'key', id: k.id });
-      s.changed({ kind: 'team', id });
-      await s.audit({
-        action: 'team.deleted',
-        targetType: 'team',
-        targetId: id,
-        before: toTeam(before),
-        after: { keys_deleted: keys.length },
-      });
+  async function remove(s: WriteScope, id: string): Promise<void> {
+    const before = await requireTeamRow(s.trx, id);
+    const keys = await s.trx
+      .selectFrom('api_keys')
+      .select('id')
+      .where('team_id', '=', id)
+      .execute();
+    await s.trx.deleteFrom('teams').where('id', '=', id).execute();
+    for (const k of keys) s.changed({ kind: 'key', id: k.id });
+    s.changed({ kind: 'team', id });
+    await s.audit({
+      action: 'team.deleted',
+      targetType: 'team',
+      targetId: id,
+      before: toTeam(before),
+      after: { keys_deleted: keys.length },
     });
   }
 
-  return { create, get, list, update, rename, remove };
+  return { create, get, list, update, remove };
 }
-
-export type TeamsService = ReturnType<typeof teamsService>;

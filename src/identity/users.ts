@@ -1,49 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import type { Selectable } from 'kysely';
-import type { Visibility } from '../access/guard.js';
-import type { GlobalRole } from '../access/roles.js';
+import type { Updateable } from 'kysely';
+import type { GlobalRole } from '../config/roles.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { bool, int, readJson, readList } from '../db/json.js';
+import { int } from '../db/json.js';
 import type { UsersTable } from '../db/schema.js';
-import { conflict, invalid, notFound } from '../errors/catalogue.js';
+import { conflict, invalid } from '../errors/catalogue.js';
 import { type BudgetInput, budgetPatch, withDefaults } from './budget.js';
-import {
-  type Actor,
-  type Reader,
-  type ServiceContext,
-  type Tx,
-  type WriteScope,
-  write,
-} from './context.js';
+import { setActiveIn } from './deprovision.js';
 import { afterPosition, decodeCursor, type Page, toPage } from './pagination.js';
+import {
+  claimLoginNames,
+  loginTaken,
+  normalizeLogin,
+  type RoleSource,
+  requireUserRow,
+  toUser,
+  type User,
+} from './user-rows.js';
+import type { Visibility } from './visibility.js';
+import type { ServiceContext, WriteScope } from './write.js';
 
-export type RoleSource = 'default' | 'manual' | 'idp';
-
-export interface User {
-  id: string;
-  email: string | null;
-  user_name: string | null;
-  display_name: string | null;
-  given_name: string | null;
-  family_name: string | null;
-  role: GlobalRole;
-  role_source: RoleSource;
-  role_explanation: unknown;
-  active: boolean;
-  source: string;
-  external_id: string | null;
-  has_password: boolean;
-  max_budget: number | null;
-  budget_duration: string | null;
-  budget_reset_at: string | null;
-  spend: number;
-  models: string[];
-  rpm_limit: number | null;
-  tpm_limit: number | null;
-  created_at: string;
-  updated_at: string;
-  deactivated_at: string | null;
-}
+export type { RoleSource, User } from './user-rows.js';
 
 export interface CreateUserInput extends BudgetInput {
   id?: string | undefined;
@@ -63,156 +40,142 @@ export interface CreateUserInput extends BudgetInput {
 
 export type UpdateUserInput = Omit<CreateUserInput, 'id' | 'source' | 'password_hash'>;
 
+/** What an IdP asserts about a person (SSO sign-in, SCIM): attributes, never access. */
+export interface ProfilePatch {
+  email?: string | null | undefined;
+  user_name?: string | null | undefined;
+  display_name?: string | null | undefined;
+  given_name?: string | null | undefined;
+  family_name?: string | null | undefined;
+  external_id?: string | null | undefined;
+}
+
+export interface ProfileOptions {
+  /** Who asserts it: `sso:<connection>`, `scim:<token>`; recorded in the audit event. */
+  source: string;
+  /**
+   * An email or user name someone else holds: `refuse` (409, SCIM must be told) or `keep` the
+   * old value (a sign-in must not fail, nor take another person's address).
+   */
+  onTaken: 'refuse' | 'keep';
+}
+
 export interface UserQuery {
   limit: number;
   cursor?: string | undefined;
   email?: string | undefined;
+  user_name?: string | undefined;
   role?: GlobalRole | undefined;
   active?: boolean | undefined;
   team_id?: string | undefined;
 }
 
-/** Why keys were blocked by deactivation, so reactivation unblocks exactly those and no others. */
-export const DEACTIVATION_REASON = 'user_deactivated';
-
-const norm = (s: string | null | undefined): string | null | undefined =>
-  s === undefined ? undefined : s === null ? null : s.trim().toLowerCase();
-
-export function toUser(r: Selectable<UsersTable>): User {
-  return {
-    id: r.id,
-    email: r.email,
-    user_name: r.user_name,
-    display_name: r.display_name,
-    given_name: r.given_name,
-    family_name: r.family_name,
-    role: r.role as GlobalRole,
-    role_source: r.role_source as RoleSource,
-    role_explanation: readJson(r.role_explanation, 'users.role_explanation'),
-    active: bool(r.active),
-    source: r.source,
-    external_id: r.external_id,
-    has_password: r.password_hash !== null,
-    max_budget: r.max_budget,
-    budget_duration: r.budget_duration,
-    budget_reset_at: r.budget_reset_at,
-    spend: r.spend,
-    models: readList(r.models, 'users.models'),
-    rpm_limit: r.rpm_limit,
-    tpm_limit: r.tpm_limit,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-    deactivated_at: r.deactivated_at,
-  };
+/** Users: the only code that writes the `users` table. Mutations run in the caller's scope. */
+export interface UsersService {
+  create(s: WriteScope, input: CreateUserInput): Promise<User>;
+  get(id: string): Promise<User>;
+  list(q: UserQuery, visible?: Visibility | null): Promise<Page<User>>;
+  update(s: WriteScope, id: string, patch: UpdateUserInput): Promise<User>;
+  /** The one profile-update path SSO and SCIM share; audited with before/after of what changed. */
+  updateProfile(
+    s: WriteScope,
+    id: string,
+    patch: ProfilePatch,
+    opts: ProfileOptions,
+  ): Promise<{ user: User; changed: string[] }>;
+  /** Sets or clears the local (break-glass) password; every session of the user ends. */
+  setPassword(s: WriteScope, id: string, passwordHash: string | null): Promise<void>;
+  setActive(s: WriteScope, id: string, active: boolean): Promise<User>;
+  remove(s: WriteScope, id: string): Promise<void>;
 }
 
-async function findUserRow(db: Reader, id: string) {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-}
+const PROFILE_FIELDS = [
+  'email',
+  'user_name',
+  'display_name',
+  'given_name',
+  'family_name',
+  'external_id',
+] as const;
 
-async function requireUserRow(db: Reader, id: string) {
-  const row = await findUserRow(db, id);
-  if (!row) throw notFound('user', id);
-  return row;
-}
+const trimmed = (v: string | null | undefined): string | null | undefined =>
+  v === undefined ? undefined : v === null ? null : v.trim() || null;
 
-async function assertUnique(
-  trx: Tx,
-  email: string | null | undefined,
-  userName: string | null | undefined,
-  exceptId?: string,
-) {
-  if (email) {
-    const q = trx.selectFrom('users').select('id').where('email_normalized', '=', email);
-    const hit = await (exceptId ? q.where('id', '!=', exceptId) : q).executeTakeFirst();
-    if (hit) throw conflict(`a user with email '${email}' already exists`);
-  }
-  if (userName) {
-    const q = trx.selectFrom('users').select('id').where('user_name_normalized', '=', userName);
-    const hit = await (exceptId ? q.where('id', '!=', exceptId) : q).executeTakeFirst();
-    if (hit) throw conflict(`a user with user_name '${userName}' already exists`);
-  }
-}
-
-/** Blocks or unblocks a user's keys as part of (de)activation, inside the caller's transaction. */
-async function setActiveIn(
-  s: WriteScope,
-  row: Selectable<UsersTable>,
-  active: boolean,
-): Promise<void> {
-  if (bool(row.active) === active) return;
-  const keys = await s.trx
-    .selectFrom('api_keys')
-    .select('id')
-    .where('user_id', '=', row.id)
-    .execute();
-  if (active) {
-    await s.trx
-      .updateTable('api_keys')
-      .set({ blocked: 0, blocked_reason: null, updated_at: s.now })
-      .where('user_id', '=', row.id)
-      .where('blocked_reason', '=', DEACTIVATION_REASON)
-      .execute();
-  } else {
-    await s.trx
-      .updateTable('api_keys')
-      .set({ blocked: 1, blocked_reason: DEACTIVATION_REASON, updated_at: s.now })
-      .where('user_id', '=', row.id)
-      .where('blocked', '=', 0)
-      .execute();
-  }
-  await s.trx
-    .updateTable('users')
-    .set({ active: int(active), deactivated_at: active ? null : s.now, updated_at: s.now })
-    .where('id', '=', row.id)
-    .execute();
-  // Sessions do not come back on reactivation: the person signs in again.
-  const sessions = active
-    ? { numUpdatedRows: 0n }
-    : await s.trx
-        .updateTable('sessions')
-        .set({ revoked_at: s.now })
-        .where('user_id', '=', row.id)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-  for (const k of keys) s.changed({ kind: 'key', id: k.id });
-  await s.audit({
-    action: active ? 'user.reactivated' : 'user.deactivated',
-    targetType: 'user',
-    targetId: row.id,
-    before: { active: bool(row.active) },
-    after: {
-      active,
-      keys_affected: keys.length,
-      sessions_revoked: Number(sessions.numUpdatedRows),
-    },
-  });
-}
-
-export function usersService(ctx: ServiceContext) {
+export function usersService(ctx: ServiceContext): UsersService {
   const db = ctx.db.kysely;
+  const dialect = ctx.db.dialect;
 
-  async function create(input: CreateUserInput, actor: Actor, scope?: WriteScope): Promise<User> {
-    const run = async (s: WriteScope) => {
-      const email = norm(input.email);
-      const userName = norm(input.user_name);
+  /** Columns for the profile fields present in the patch, with login names checked. */
+  async function profileColumns(
+    s: WriteScope,
+    id: string,
+    before: { email_normalized: string | null; user_name_normalized: string | null },
+    patch: ProfilePatch,
+  ): Promise<Updateable<UsersTable>> {
+    const email = trimmed(patch.email);
+    const userName = trimmed(patch.user_name);
+    const finalEmail = email === undefined ? before.email_normalized : email;
+    const finalName = userName === undefined ? before.user_name_normalized : userName;
+    if (!finalEmail && !finalName) throw invalid('a user needs an email or a user_name');
+    await claimLoginNames(
+      s,
+      dialect,
+      {
+        email: email ? normalizeLogin(email) : undefined,
+        userName: userName ? normalizeLogin(userName) : undefined,
+      },
+      id,
+    );
+    const set: Updateable<UsersTable> = {};
+    if (email !== undefined) {
+      set.email = email;
+      set.email_normalized = email === null ? null : normalizeLogin(email);
+    }
+    if (userName !== undefined) {
+      set.user_name = userName;
+      set.user_name_normalized = userName === null ? null : normalizeLogin(userName);
+    }
+    for (const k of ['display_name', 'given_name', 'family_name', 'external_id'] as const) {
+      if (patch[k] !== undefined) set[k] = patch[k];
+    }
+    return set;
+  }
+
+  async function writeRow(s: WriteScope, id: string, set: Updateable<UsersTable>) {
+    try {
+      await s.trx.updateTable('users').set(set).where('id', '=', id).execute();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw conflict('the email or user name is already in use');
+      throw e;
+    }
+  }
+
+  return {
+    async create(s, input) {
+      const email = trimmed(input.email) ?? null;
+      const userName = trimmed(input.user_name) ?? null;
       if (!email && !userName) throw invalid('a user needs an email or a user_name');
-      await assertUnique(s.trx, email, userName);
+      const emailNorm = email ? normalizeLogin(email) : null;
+      const nameNorm = userName ? normalizeLogin(userName) : null;
+      // One person may use the same value as both email and user name.
+      await claimLoginNames(s, dialect, {
+        email: emailNorm,
+        userName: nameNorm === emailNorm ? null : nameNorm,
+      });
       const d = ctx.config.defaultUserParams;
-      const roleGiven = input.role !== undefined;
       const id = input.id ?? randomUUID();
       const active = input.active ?? true;
       const row = {
         id,
-        email: input.email?.trim() ?? null,
-        email_normalized: email ?? null,
-        user_name: input.user_name?.trim() ?? null,
-        user_name_normalized: userName ?? null,
+        email,
+        email_normalized: emailNorm,
+        user_name: userName,
+        user_name_normalized: nameNorm,
         display_name: input.display_name ?? null,
         given_name: input.given_name ?? null,
         family_name: input.family_name ?? null,
         role: input.role ?? d.user_role ?? 'internal_user_viewer',
-        role_source: input.role_source ?? (roleGiven ? 'manual' : 'default'),
+        role_source: input.role_source ?? (input.role !== undefined ? 'manual' : 'default'),
         role_explanation: null,
         active: int(active),
         source: input.source ?? 'manual',
@@ -227,89 +190,69 @@ export function usersService(ctx: ServiceContext) {
       try {
         await s.trx.insertInto('users').values(row).execute();
       } catch (e) {
-        if (isUniqueViolation(e))
-          throw conflict(`user '${id}' or its email/user_name already exists`);
+        if (isUniqueViolation(e)) throw conflict(`a user with id '${id}' already exists`);
         throw e;
       }
       const user = toUser(row);
       await s.audit({ action: 'user.created', targetType: 'user', targetId: id, after: user });
       s.changed({ kind: 'user', id });
       return user;
-    };
-    return scope ? run(scope) : write(ctx, actor, run);
-  }
+    },
 
-  async function get(id: string): Promise<User> {
-    return toUser(await requireUserRow(db, id));
-  }
+    async get(id) {
+      return toUser(await requireUserRow(db, id));
+    },
 
-  async function list(q: UserQuery, visible?: Visibility | null): Promise<Page<User>> {
-    const after = decodeCursor(q.cursor);
-    let query = db
-      .selectFrom('users')
-      .selectAll('users')
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(q.limit + 1);
-    if (after) query = query.where(afterPosition(after));
-    if (visible) {
-      const { userId, orgIds } = visible;
-      query = query.where((eb) =>
-        eb.or([
-          eb('id', '=', userId ?? ''),
-          ...(orgIds.length
-            ? [
-                eb(
-                  'id',
-                  'in',
-                  eb
-                    .selectFrom('org_memberships')
-                    .select('user_id')
-                    .where('organization_id', 'in', orgIds),
-                ),
-              ]
-            : []),
-        ]),
-      );
-    }
-    if (q.email) query = query.where('users.email_normalized', '=', q.email.trim().toLowerCase());
-    if (q.role) query = query.where('users.role', '=', q.role);
-    if (q.active !== undefined) query = query.where('users.active', '=', int(q.active));
-    if (q.team_id) {
-      const teamId = q.team_id;
-      query = query.where('users.id', 'in', (eb) =>
-        eb.selectFrom('team_memberships').select('user_id').where('team_id', '=', teamId),
-      );
-    }
-    return toPage(await query.execute(), q.limit, toUser);
-  }
-
-  async function update(id: string, patch: UpdateUserInput, actor: Actor): Promise<User> {
-    return write(ctx, actor, async (s) => {
-      const before = await requireUserRow(s.trx, id);
-      const email = norm(patch.email);
-      const userName = norm(patch.user_name);
-      const finalEmail = email === undefined ? before.email_normalized : email;
-      const finalName = userName === undefined ? before.user_name_normalized : userName;
-      if (!finalEmail && !finalName) {
-        throw invalid('a user needs an email or a user_name');
+    async list(q, visible) {
+      const after = decodeCursor(q.cursor);
+      let query = db
+        .selectFrom('users')
+        .selectAll('users')
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(q.limit + 1);
+      if (after) query = query.where(afterPosition(after));
+      if (visible) {
+        const { userId, orgIds } = visible;
+        query = query.where((eb) =>
+          eb.or([
+            eb('id', '=', userId ?? ''),
+            ...(orgIds.length
+              ? [
+                  eb(
+                    'id',
+                    'in',
+                    eb
+                      .selectFrom('org_memberships')
+                      .select('user_id')
+                      .where('organization_id', 'in', orgIds),
+                  ),
+                ]
+              : []),
+          ]),
+        );
       }
-      await assertUnique(s.trx, email, userName, id);
-      const set: Record<string, unknown> = {
+      if (q.email) query = query.where('users.email_normalized', '=', normalizeLogin(q.email));
+      if (q.user_name)
+        query = query.where('users.user_name_normalized', '=', normalizeLogin(q.user_name));
+      if (q.role) query = query.where('users.role', '=', q.role);
+      if (q.active !== undefined) query = query.where('users.active', '=', int(q.active));
+      if (q.team_id) {
+        const teamId = q.team_id;
+        query = query.where('users.id', 'in', (eb) =>
+          eb.selectFrom('team_memberships').select('user_id').where('team_id', '=', teamId),
+        );
+      }
+      return toPage(await query.execute(), q.limit, toUser);
+    },
+
+    async update(s, id, patch) {
+      const before = await requireUserRow(s.trx, id);
+      const set: Updateable<UsersTable> = {
+        ...(await profileColumns(s, id, before, patch)),
         ...budgetPatch(patch, new Date(s.now)),
         updated_at: s.now,
       };
-      if (patch.email !== undefined) {
-        set.email = patch.email?.trim() ?? null;
-        set.email_normalized = email ?? null;
-      }
-      if (patch.user_name !== undefined) {
-        set.user_name = patch.user_name?.trim() ?? null;
-        set.user_name_normalized = userName ?? null;
-      }
-      for (const k of ['display_name', 'given_name', 'family_name', 'external_id'] as const) {
-        if (patch[k] !== undefined) set[k] = patch[k];
-      }
       if (patch.role !== undefined) {
         set.role = patch.role;
         set.role_source = patch.role_source ?? 'manual';
@@ -317,12 +260,7 @@ export function usersService(ctx: ServiceContext) {
       } else if (patch.role_source !== undefined) {
         set.role_source = patch.role_source;
       }
-      try {
-        await s.trx.updateTable('users').set(set).where('id', '=', id).execute();
-      } catch (e) {
-        if (isUniqueViolation(e)) throw conflict('email or user_name already in use');
-        throw e;
-      }
+      await writeRow(s, id, set);
       if (patch.active !== undefined) await setActiveIn(s, before, patch.active);
       const after = toUser(await requireUserRow(s.trx, id));
       await s.audit({
@@ -334,12 +272,41 @@ export function usersService(ctx: ServiceContext) {
       });
       s.changed({ kind: 'user', id });
       return after;
-    });
-  }
+    },
 
-  /** Sets or clears the local (break-glass) password; every session of the user ends. */
-  async function setPassword(id: string, passwordHash: string | null, actor: Actor): Promise<void> {
-    await write(ctx, actor, async (s) => {
+    async updateProfile(s, id, patch, opts) {
+      const before = await requireUserRow(s.trx, id);
+      const beforeUser = toUser(before);
+      // Only fields whose value really changes; a sign-in that repeats the profile writes nothing.
+      const changes: ProfilePatch = {};
+      for (const k of PROFILE_FIELDS) {
+        const v = patch[k];
+        if (v !== undefined && trimmed(v) !== (beforeUser[k] ?? null)) changes[k] = v;
+      }
+      if (opts.onTaken === 'keep') {
+        for (const k of ['email', 'user_name'] as const) {
+          const v = trimmed(changes[k]);
+          if (v && (await loginTaken(s, dialect, normalizeLogin(v), id))) delete changes[k];
+        }
+      }
+      const changed = Object.keys(changes);
+      if (changed.length === 0) return { user: beforeUser, changed };
+      const set = await profileColumns(s, id, before, changes);
+      await writeRow(s, id, { ...set, updated_at: s.now });
+      const user = toUser(await requireUserRow(s.trx, id));
+      const pick = (u: User) => Object.fromEntries(changed.map((k) => [k, u[k as keyof User]]));
+      await s.audit({
+        action: 'user.profile_updated',
+        targetType: 'user',
+        targetId: id,
+        before: pick(beforeUser),
+        after: { ...pick(user), by: opts.source },
+      });
+      s.changed({ kind: 'user', id });
+      return { user, changed };
+    },
+
+    async setPassword(s, id, passwordHash) {
       const row = await requireUserRow(s.trx, id);
       await s.trx
         .updateTable('users')
@@ -362,20 +329,15 @@ export function usersService(ctx: ServiceContext) {
           sessions_revoked: Number(revoked.numUpdatedRows),
         },
       });
-    });
-  }
+    },
 
-  async function setActive(id: string, active: boolean, actor: Actor): Promise<User> {
-    return write(ctx, actor, async (s) => {
+    async setActive(s, id, active) {
       const row = await requireUserRow(s.trx, id);
       await setActiveIn(s, row, active);
-      s.changed({ kind: 'user', id });
       return toUser(await requireUserRow(s.trx, id));
-    });
-  }
+    },
 
-  async function remove(id: string, actor: Actor): Promise<void> {
-    await write(ctx, actor, async (s) => {
+    async remove(s, id) {
       const row = await requireUserRow(s.trx, id);
       const keys = await s.trx
         .selectFrom('api_keys')
@@ -392,10 +354,6 @@ export function usersService(ctx: ServiceContext) {
         before: toUser(row),
         after: { keys_deleted: keys.length },
       });
-    });
-  }
-
-  return { create, get, list, update, setPassword, setActive, remove };
+    },
+  };
 }
-
-export type UsersService = ReturnType<typeof usersService>;

@@ -1,8 +1,9 @@
-import type { GlobalRole } from '../access/roles.js';
+import type { GlobalRole } from '../config/roles.js';
 import type { Db } from '../db/connect.js';
 import { bool, readList } from '../db/json.js';
 import type { ErrorCode } from '../errors/catalogue.js';
-import type { Change } from '../identity/changes.js';
+import { type FeedChange, feedBounds, readFeed } from '../identity/changes.js';
+import type { KeyPurpose } from './purpose.js';
 import { hashSecret } from './secret.js';
 
 /** Everything the request hot path needs to know about a key, held in memory. */
@@ -10,6 +11,7 @@ export interface CachedKey {
   id: string;
   hash: string;
   name: string | null;
+  purpose: KeyPurpose;
   models: string[];
   maxBudget: number | null;
   spend: number;
@@ -35,13 +37,24 @@ export type KeyCheck =
 
 type Filter = { column: 'k.id' | 'k.user_id' | 'k.team_id'; value: string } | null;
 
+/** How many feed entries one catch-up step reads; a larger gap reloads everything. */
+const CATCH_UP_BATCH = 1_000;
+
 /**
- * Keys by hash. Loaded whole at start, then refreshed entry by entry from change notifications
- * after each committed write, so a lookup never touches the database.
+ * Keys by hash. Loaded whole at start, then refreshed entry by entry from the change feed
+ * after each committed write, so a lookup never touches the database. Notifications carry
+ * feed sequence numbers: a gap (a notification lost, or a write by another instance) makes the
+ * cache read the feed from the last number it applied, and `catchUp()` on an interval bounds
+ * how stale it can be when no notification arrives at all.
  */
 export class KeyCache {
   private readonly byHash = new Map<string, CachedKey>();
   private readonly hashById = new Map<string, string>();
+  private readonly byUser = new Map<string, Set<string>>();
+  private readonly byTeam = new Map<string, Set<string>>();
+  private lastSeq = 0;
+  /** Every update runs after the previous one, so a slow reload never overwrites a newer one. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly db: Db) {}
 
@@ -54,23 +67,46 @@ export class KeyCache {
     return this.byHash.size;
   }
 
-  async loadAll(): Promise<void> {
-    this.byHash.clear();
-    this.hashById.clear();
-    for (const k of await this.query(null)) this.put(k);
+  /** The last feed sequence number whose change this cache has applied. */
+  get appliedSeq(): number {
+    return this.lastSeq;
   }
 
-  /** Change listener: reloads exactly the keys a change can affect. */
-  readonly onChanges = async (changes: readonly Change[]): Promise<void> => {
-    for (const c of changes) {
-      if (c.kind === 'key')
-        await this.reload({ column: 'k.id', value: c.id }, (k) => k.id === c.id);
-      else if (c.kind === 'user')
-        await this.reload({ column: 'k.user_id', value: c.id }, (k) => k.user?.id === c.id);
-      else if (c.kind === 'team')
-        await this.reload({ column: 'k.team_id', value: c.id }, (k) => k.team?.id === c.id);
-    }
-  };
+  loadAll(): Promise<void> {
+    return this.serial(() => this.reloadAll());
+  }
+
+  /** Change listener: applies a batch, or catches up from the feed when it shows a gap. */
+  readonly onChanges = (changes: readonly FeedChange[]): Promise<void> =>
+    this.serial(async () => {
+      const first = changes.reduce((m, c) => Math.min(m, c.seq), Number.POSITIVE_INFINITY);
+      if (first > this.lastSeq + 1) await this.runCatchUp();
+      else await this.apply(changes);
+    });
+
+  /** Reads and applies every change after the last one applied. */
+  catchUp(): Promise<void> {
+    return this.serial(() => this.runCatchUp());
+  }
+
+  private serial(work: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadAll(): Promise<void> {
+    // The feed position is read first: a change committed during the load is applied again by
+    // the next catch-up rather than missed.
+    const { last } = await feedBounds(this.db.kysely);
+    const all = await this.query(null);
+    this.byHash.clear();
+    this.hashById.clear();
+    this.byUser.clear();
+    this.byTeam.clear();
+    for (const k of all) this.put(k);
+    this.lastSeq = last;
+  }
 
   check(secret: string, now: number): KeyCheck {
     const key = this.byHash.get(hashSecret(secret));
@@ -94,25 +130,56 @@ export class KeyCache {
     return { ok: true, key };
   }
 
-  private async reload(filter: Filter, belongs: (k: CachedKey) => boolean): Promise<void> {
+  private async runCatchUp(): Promise<void> {
+    const { first } = await feedBounds(this.db.kysely);
+    // Pruned past what this cache saw: nothing tells which keys changed, so reload them all.
+    if (first > this.lastSeq + 1) return this.reloadAll();
+    for (;;) {
+      const batch = await readFeed(this.db.kysely, this.lastSeq, CATCH_UP_BATCH);
+      if (batch.length === 0) return;
+      if (batch.length === CATCH_UP_BATCH) return this.reloadAll();
+      await this.apply(batch);
+    }
+  }
+
+  private async apply(changes: readonly FeedChange[]): Promise<void> {
+    const seen = new Set<string>();
+    for (const c of changes) {
+      const k = `${c.kind}:${c.id}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      if (c.kind === 'key') await this.reload({ column: 'k.id', value: c.id }, [c.id]);
+      else if (c.kind === 'user')
+        await this.reload({ column: 'k.user_id', value: c.id }, this.byUser.get(c.id));
+      else if (c.kind === 'team')
+        await this.reload({ column: 'k.team_id', value: c.id }, this.byTeam.get(c.id));
+    }
+    for (const c of changes) this.lastSeq = Math.max(this.lastSeq, c.seq);
+  }
+
+  /** Replaces the cached keys a change can affect (`held`) with what the database has now. */
+  private async reload(filter: Filter, held: Iterable<string> | undefined): Promise<void> {
     const fresh = await this.query(filter);
     const keep = new Set(fresh.map((k) => k.id));
-    for (const k of [...this.byHash.values()]) {
-      if (belongs(k) && !keep.has(k.id)) this.drop(k.id);
-    }
+    for (const id of [...(held ?? [])]) if (!keep.has(id)) this.drop(id);
     for (const k of fresh) this.put(k);
   }
 
   private put(k: CachedKey): void {
-    const old = this.hashById.get(k.id);
-    if (old !== undefined) this.byHash.delete(old);
+    this.drop(k.id);
     this.byHash.set(k.hash, k);
     this.hashById.set(k.id, k.hash);
+    if (k.user) index(this.byUser, k.user.id).add(k.id);
+    if (k.team) index(this.byTeam, k.team.id).add(k.id);
   }
 
   private drop(id: string): void {
     const h = this.hashById.get(id);
-    if (h !== undefined) this.byHash.delete(h);
+    if (h === undefined) return;
+    const old = this.byHash.get(h);
+    if (old?.user) unindex(this.byUser, old.user.id, id);
+    if (old?.team) unindex(this.byTeam, old.team.id, id);
+    this.byHash.delete(h);
     this.hashById.delete(id);
   }
 
@@ -125,6 +192,7 @@ export class KeyCache {
         'k.id',
         'k.key_hash',
         'k.name',
+        'k.purpose',
         'k.models',
         'k.max_budget',
         'k.spend',
@@ -147,6 +215,7 @@ export class KeyCache {
       id: r.id,
       hash: r.key_hash,
       name: r.name,
+      purpose: r.purpose as KeyPurpose,
       models: readList(r.models, 'api_keys.models'),
       maxBudget: r.max_budget,
       spend: r.spend,
@@ -174,4 +243,20 @@ export class KeyCache {
           : null,
     }));
   }
+}
+
+function index(map: Map<string, Set<string>>, owner: string): Set<string> {
+  let set = map.get(owner);
+  if (!set) {
+    set = new Set();
+    map.set(owner, set);
+  }
+  return set;
+}
+
+function unindex(map: Map<string, Set<string>>, owner: string, id: string): void {
+  const set = map.get(owner);
+  if (!set) return;
+  set.delete(id);
+  if (set.size === 0) map.delete(owner);
 }

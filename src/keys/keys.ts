@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { ExpressionBuilder, Selectable } from 'kysely';
-import type { Visibility } from '../access/guard.js';
+import type { ExpressionBuilder, Selectable, Updateable } from 'kysely';
 import { bool, int, readList } from '../db/json.js';
 import type { ApiKeysTable, Database } from '../db/schema.js';
 import { invalid, notFound } from '../errors/catalogue.js';
+import type { Reader } from '../identity/actor.js';
 import { resetAt } from '../identity/budget.js';
-import {
-  type Actor,
-  type Reader,
-  type ServiceContext,
-  type WriteScope,
-  write,
-} from '../identity/context.js';
 import { afterPosition, decodeCursor, type Page, toPage } from '../identity/pagination.js';
+import type { Visibility } from '../identity/visibility.js';
+import type { ServiceContext, WriteScope } from '../identity/write.js';
+import type { KeyPurpose } from './purpose.js';
 import { generateKey, hashSecret, previewKey } from './secret.js';
 
 export interface ApiKey {
@@ -31,6 +27,9 @@ export interface ApiKey {
   expires_at: string | null;
   blocked: boolean;
   blocked_reason: string | null;
+  /** `inference` (calls /v1 only), `read_only` (also reads /api/v1), `management`. */
+  purpose: KeyPurpose;
+  /** Who made the key: a user id, `master`, `bootstrap`. */
   created_by: string | null;
   created_at: string;
   updated_at: string;
@@ -38,6 +37,7 @@ export interface ApiKey {
 }
 
 export interface CreateKeyInput {
+  purpose: KeyPurpose;
   user_id?: string | null | undefined;
   team_id?: string | null | undefined;
   name?: string | null | undefined;
@@ -49,7 +49,7 @@ export interface CreateKeyInput {
   expires_at?: string | null | undefined;
 }
 
-export interface UpdateKeyInput extends Omit<CreateKeyInput, 'user_id' | 'team_id'> {
+export interface UpdateKeyInput extends Omit<CreateKeyInput, 'user_id' | 'team_id' | 'purpose'> {
   blocked?: boolean | undefined;
 }
 
@@ -82,6 +82,7 @@ export function toApiKey(r: Selectable<ApiKeysTable>): ApiKey {
     expires_at: r.expires_at,
     blocked: bool(r.blocked),
     blocked_reason: r.blocked_reason,
+    purpose: r.purpose as KeyPurpose,
     created_by: r.created_by,
     created_at: r.created_at,
     updated_at: r.updated_at,
@@ -125,91 +126,107 @@ function checkExpiry(expiresAt: string | null | undefined, now: string) {
   }
 }
 
-export function keysService(ctx: ServiceContext) {
+/** Virtual keys: the only code that writes `api_keys`. Mutations run in the caller's scope. */
+export interface KeysService {
+  /** Returns the key record plus the secret, which exists only in this response. */
+  create(s: WriteScope, input: CreateKeyInput): Promise<ApiKey & { key: string }>;
+  get(id: string): Promise<ApiKey>;
+  list(q: KeyQuery, visible?: Visibility | null): Promise<Page<ApiKey>>;
+  update(
+    s: WriteScope,
+    id: string,
+    patch: UpdateKeyInput,
+    opts?: { byOwner?: boolean },
+  ): Promise<ApiKey>;
+  remove(s: WriteScope, id: string): Promise<void>;
+  selfServiceModels(
+    userId: string,
+    teamId: string | null,
+    requested: string[] | undefined,
+  ): Promise<string[]>;
+}
+
+/** What `created_by` records for an actor. */
+const maker = (s: WriteScope): string => s.actor.id ?? s.actor.type;
+
+export function keysService(ctx: ServiceContext): KeysService {
   const db = ctx.db.kysely;
 
-  /** Returns the key record plus the secret, which exists only in this response. */
-  async function create(
-    input: CreateKeyInput,
-    actor: Actor,
-    scope?: WriteScope,
-  ): Promise<ApiKey & { key: string }> {
-    const run = async (s: WriteScope) => {
+  async function create(s: WriteScope, input: CreateKeyInput): Promise<ApiKey & { key: string }> {
+    if (input.user_id) {
+      const u = await s.trx
+        .selectFrom('users')
+        .select(['id', 'active'])
+        .where('id', '=', input.user_id)
+        .executeTakeFirst();
+      if (!u)
+        throw invalid(`user '${input.user_id}' does not exist`, [
+          { path: 'user_id', message: 'unknown user' },
+        ]);
+      if (!bool(u.active))
+        throw invalid(`user '${input.user_id}' is deactivated`, [
+          { path: 'user_id', message: 'deactivated' },
+        ]);
+    }
+    if (input.team_id) {
+      const t = await s.trx
+        .selectFrom('teams')
+        .select(['id', 'blocked'])
+        .where('id', '=', input.team_id)
+        .executeTakeFirst();
+      if (!t)
+        throw invalid(`team '${input.team_id}' does not exist`, [
+          { path: 'team_id', message: 'unknown team' },
+        ]);
+      if (bool(t.blocked))
+        throw invalid(`team '${input.team_id}' is blocked`, [
+          { path: 'team_id', message: 'blocked' },
+        ]);
       if (input.user_id) {
-        const u = await s.trx
-          .selectFrom('users')
-          .select(['id', 'active'])
-          .where('id', '=', input.user_id)
+        const m = await s.trx
+          .selectFrom('team_memberships')
+          .select('user_id')
+          .where('team_id', '=', input.team_id)
+          .where('user_id', '=', input.user_id)
           .executeTakeFirst();
-        if (!u)
-          throw invalid(`user '${input.user_id}' does not exist`, [
-            { path: 'user_id', message: 'unknown user' },
+        if (!m) {
+          throw invalid(`user '${input.user_id}' is not a member of team '${input.team_id}'`, [
+            { path: 'team_id', message: 'user is not a member' },
           ]);
-        if (!bool(u.active))
-          throw invalid(`user '${input.user_id}' is deactivated`, [
-            { path: 'user_id', message: 'deactivated' },
-          ]);
-      }
-      if (input.team_id) {
-        const t = await s.trx
-          .selectFrom('teams')
-          .select(['id', 'blocked'])
-          .where('id', '=', input.team_id)
-          .executeTakeFirst();
-        if (!t)
-          throw invalid(`team '${input.team_id}' does not exist`, [
-            { path: 'team_id', message: 'unknown team' },
-          ]);
-        if (bool(t.blocked))
-          throw invalid(`team '${input.team_id}' is blocked`, [
-            { path: 'team_id', message: 'blocked' },
-          ]);
-        if (input.user_id) {
-          const m = await s.trx
-            .selectFrom('team_memberships')
-            .select('user_id')
-            .where('team_id', '=', input.team_id)
-            .where('user_id', '=', input.user_id)
-            .executeTakeFirst();
-          if (!m) {
-            throw invalid(`user '${input.user_id}' is not a member of team '${input.team_id}'`, [
-              { path: 'team_id', message: 'user is not a member' },
-            ]);
-          }
         }
       }
-      await checkModels(s.trx, input.team_id, input.models);
-      checkExpiry(input.expires_at, s.now);
-      const secret = generateKey();
-      const row = {
-        id: randomUUID(),
-        key_hash: hashSecret(secret),
-        key_preview: previewKey(secret),
-        name: input.name ?? null,
-        user_id: input.user_id ?? null,
-        team_id: input.team_id ?? null,
-        models: JSON.stringify(input.models ?? []),
-        max_budget: input.max_budget ?? null,
-        budget_duration: input.budget_duration ?? null,
-        budget_reset_at: resetAt(input.budget_duration ?? null, new Date(s.now)),
-        spend: 0,
-        rpm_limit: input.rpm_limit ?? null,
-        tpm_limit: input.tpm_limit ?? null,
-        expires_at: input.expires_at ?? null,
-        blocked: 0,
-        blocked_reason: null,
-        created_by: actor.id ?? actor.type,
-        created_at: s.now,
-        updated_at: s.now,
-        last_used_at: null,
-      };
-      await s.trx.insertInto('api_keys').values(row).execute();
-      const key = toApiKey(row);
-      await s.audit({ action: 'key.created', targetType: 'key', targetId: row.id, after: key });
-      s.changed({ kind: 'key', id: row.id });
-      return { ...key, key: secret };
+    }
+    await checkModels(s.trx, input.team_id, input.models);
+    checkExpiry(input.expires_at, s.now);
+    const secret = generateKey();
+    const row = {
+      id: randomUUID(),
+      key_hash: hashSecret(secret),
+      key_preview: previewKey(secret),
+      name: input.name ?? null,
+      user_id: input.user_id ?? null,
+      team_id: input.team_id ?? null,
+      models: JSON.stringify(input.models ?? []),
+      max_budget: input.max_budget ?? null,
+      budget_duration: input.budget_duration ?? null,
+      budget_reset_at: resetAt(input.budget_duration ?? null, new Date(s.now)),
+      spend: 0,
+      rpm_limit: input.rpm_limit ?? null,
+      tpm_limit: input.tpm_limit ?? null,
+      expires_at: input.expires_at ?? null,
+      blocked: 0,
+      blocked_reason: null,
+      purpose: input.purpose,
+      created_by: maker(s),
+      created_at: s.now,
+      updated_at: s.now,
+      last_used_at: null,
     };
-    return scope ? run(scope) : write(ctx, actor, run);
+    await s.trx.insertInto('api_keys').values(row).execute();
+    const key = toApiKey(row);
+    await s.audit({ action: 'key.created', targetType: 'key', targetId: row.id, after: key });
+    s.changed({ kind: 'key', id: row.id });
+    return { ...key, key: secret };
   }
 
   async function get(id: string): Promise<ApiKey> {
@@ -289,58 +306,56 @@ export function keysService(ctx: ServiceContext) {
   }
 
   async function update(
+    s: WriteScope,
     id: string,
     patch: UpdateKeyInput,
-    actor: Actor,
     opts: { byOwner?: boolean } = {},
   ): Promise<ApiKey> {
-    return write(ctx, actor, async (s) => {
-      const before = await requireKeyRow(s.trx, id);
-      await checkModels(s.trx, before.team_id, patch.models);
-      checkExpiry(patch.expires_at, s.now);
-      const set: Record<string, unknown> = { updated_at: s.now };
-      for (const k of ['name', 'max_budget', 'rpm_limit', 'tpm_limit', 'expires_at'] as const) {
-        if (patch[k] !== undefined) set[k] = patch[k];
-      }
-      if (patch.models !== undefined) set.models = JSON.stringify(patch.models);
-      if (patch.budget_duration !== undefined) {
-        set.budget_duration = patch.budget_duration;
-        set.budget_reset_at = resetAt(patch.budget_duration, new Date(s.now));
-      }
-      if (patch.blocked !== undefined) {
-        set.blocked = int(patch.blocked);
-        set.blocked_reason = patch.blocked
-          ? opts.byOwner
-            ? OWNER_BLOCK_REASON
-            : MANUAL_BLOCK_REASON
-          : null;
-      }
-      await s.trx.updateTable('api_keys').set(set).where('id', '=', id).execute();
-      const after = toApiKey(await requireKeyRow(s.trx, id));
-      const action =
-        patch.blocked === true
-          ? 'key.blocked'
-          : patch.blocked === false
-            ? 'key.unblocked'
-            : 'key.updated';
-      await s.audit({ action, targetType: 'key', targetId: id, before: toApiKey(before), after });
-      s.changed({ kind: 'key', id });
-      return after;
-    });
+    const before = await requireKeyRow(s.trx, id);
+    await checkModels(s.trx, before.team_id, patch.models);
+    checkExpiry(patch.expires_at, s.now);
+    const set: Updateable<ApiKeysTable> = { updated_at: s.now };
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.max_budget !== undefined) set.max_budget = patch.max_budget;
+    if (patch.rpm_limit !== undefined) set.rpm_limit = patch.rpm_limit;
+    if (patch.tpm_limit !== undefined) set.tpm_limit = patch.tpm_limit;
+    if (patch.expires_at !== undefined) set.expires_at = patch.expires_at;
+    if (patch.models !== undefined) set.models = JSON.stringify(patch.models);
+    if (patch.budget_duration !== undefined) {
+      set.budget_duration = patch.budget_duration;
+      set.budget_reset_at = resetAt(patch.budget_duration, new Date(s.now));
+    }
+    if (patch.blocked !== undefined) {
+      set.blocked = int(patch.blocked);
+      set.blocked_reason = patch.blocked
+        ? opts.byOwner
+          ? OWNER_BLOCK_REASON
+          : MANUAL_BLOCK_REASON
+        : null;
+    }
+    await s.trx.updateTable('api_keys').set(set).where('id', '=', id).execute();
+    const after = toApiKey(await requireKeyRow(s.trx, id));
+    const action =
+      patch.blocked === true
+        ? 'key.blocked'
+        : patch.blocked === false
+          ? 'key.unblocked'
+          : 'key.updated';
+    await s.audit({ action, targetType: 'key', targetId: id, before: toApiKey(before), after });
+    s.changed({ kind: 'key', id });
+    return after;
   }
 
-  async function remove(id: string, actor: Actor): Promise<void> {
-    await write(ctx, actor, async (s) => {
-      const before = await requireKeyRow(s.trx, id);
-      await s.trx.deleteFrom('api_keys').where('id', '=', id).execute();
-      await s.audit({
-        action: 'key.deleted',
-        targetType: 'key',
-        targetId: id,
-        before: toApiKey(before),
-      });
-      s.changed({ kind: 'key', id });
+  async function remove(s: WriteScope, id: string): Promise<void> {
+    const before = await requireKeyRow(s.trx, id);
+    await s.trx.deleteFrom('api_keys').where('id', '=', id).execute();
+    await s.audit({
+      action: 'key.deleted',
+      targetType: 'key',
+      targetId: id,
+      before: toApiKey(before),
     });
+    s.changed({ kind: 'key', id });
   }
 
   /**
@@ -391,5 +406,3 @@ export function keysService(ctx: ServiceContext) {
 
   return { create, get, list, update, remove, selfServiceModels };
 }
-
-export type KeysService = ReturnType<typeof keysService>;

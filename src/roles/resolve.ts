@@ -4,7 +4,7 @@ import {
   type OrgRole,
   parseGlobalRole,
   type TeamRole,
-} from '../access/roles.js';
+} from '../config/roles.js';
 import type { RoleMappingConfig, RoleRuleConfig } from '../config/schema.js';
 import type { GroupRef, IdentityFacts, Match, Resolution } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { GlobalRole, OrgRole, TeamRole } from '../access/roles.js';
+import type { GlobalRole, OrgRole, TeamRole } from '../config/roles.js';
 
 /** A group as an IdP reports it: Entra gives object ids (names via Graph), Okta gives names. */
 export interface GroupRef {

@@ -4,7 +4,7 @@ import type {
   SignInResult,
   SignInService,
   VerifiedIdentity,
-} from '../identity/signin.js';
+} from '../provisioning/types.js';
 
 /** What a connection's settings say about who may come in and how accounts are matched. */
 export function connectionPolicy(c: ConnectionConfig): ConnectionPolicy {

@@ -308,6 +308,7 @@ describe('gatehouse start', () => {
       body: {
         principal: 'master_key',
         key_id: null,
+        key_purpose: null,
         session_id: null,
         role: 'proxy_admin',
         user: null,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionConfig } from '../../src/config/schema.js';
-import type { VerifiedIdentity } from '../../src/identity/signin.js';
+import type { VerifiedIdentity } from '../../src/provisioning/types.js';
 import { completeSignIn } from '../../src/sso/login.js';
 import { type TestApp, testApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
@@ -73,7 +73,7 @@ describe.each(dialects())('the sign-in pipeline (%s)', (dialect) => {
       if (!c) throw new Error(`no connection ${id}`);
       return c;
     };
-    await t.services.organizations.create({ name: 'Acme' }, { type: 'system', id: 'test' });
+    await t.write((tx) => t.services.organizations.create(tx, { name: 'Acme' }));
   });
   afterAll(async () => t.close());
 
@@ -127,9 +127,8 @@ describe.each(dialects())('the sign-in pipeline (%s)', (dialect) => {
   it('the read-only user cannot change configuration or create keys (000 §10.3)', async () => {
     const r = await signIn('okta', okta('00u3ro', ['litellm-readonly']));
     expect(r.user.role).toBe('internal_user_viewer');
-    const key = await t.services.keys.create(
-      { user_id: r.user.id },
-      { type: 'system', id: 'test' },
+    const key = await t.write((tx) =>
+      t.services.keys.create(tx, { user_id: r.user.id, purpose: 'management' }),
     );
     expectError(
       await t.call({ method: 'PUT', url: '/api/v1/role-mapping', auth: key.key, payload: {} }),
@@ -194,9 +193,12 @@ describe.each(dialects())('the sign-in pipeline (%s)', (dialect) => {
   });
 
   it('meets the team SCIM created for the same group instead of making a second one', async () => {
-    const scimTeam = await t.services.teams.create(
-      { name: 'eng-data', source: 'scim:okta', external_id: '00g1scimgroup' },
-      { type: 'scim', id: 'scim:okta' },
+    const scimTeam = await t.write((tx) =>
+      t.services.teams.create(tx, {
+        name: 'eng-data',
+        source: 'scim:okta',
+        external_id: '00g1scimgroup',
+      }),
     );
     const r = await signIn('okta', okta('00u5data', ['eng-data']));
     expect(r.sync.teams).toEqual([
@@ -208,7 +210,7 @@ describe.each(dialects())('the sign-in pipeline (%s)', (dialect) => {
   it('grants team admin through a rule and refuses to invent teams a rule names', async () => {
     const r = await signIn('okta', okta('00u6lead', ['platform-leads']));
     expect(r.sync.skipped).toEqual(['rule team ML Platform: no such team']);
-    await t.services.teams.create({ name: 'ML Platform' }, { type: 'system', id: 'test' });
+    await t.write((tx) => t.services.teams.create(tx, { name: 'ML Platform' }));
     const again = await signIn('okta', okta('00u6lead', ['platform-leads']));
     expect(again.sync.teams).toEqual([
       expect.objectContaining({ name: 'ML Platform', role: 'admin' }),
@@ -300,7 +302,7 @@ describe.each(dialects())('the sign-in pipeline (%s)', (dialect) => {
 
   it('refuses a deactivated person and audits it', async () => {
     const r = await signIn('okta', okta('00uBgone', ['litellm-developers']));
-    await t.services.users.setActive(r.user.id, false, { type: 'system', id: 'test' });
+    await t.write((tx) => t.services.users.setActive(tx, r.user.id, false));
     await expect(signIn('okta', okta('00uBgone', ['litellm-developers']))).rejects.toMatchObject({
       code: 'user_inactive',
     });

@@ -59,9 +59,13 @@ describe.each(dialects())('teams, members and organizations API (%s)', (dialect)
 
   it('applies the same defaults on the service path SSO group sync and SCIM use', async () => {
     const groupId = '6f1c2a8e-3b5d-4e7f-9a01-23456789abcd';
-    const team = await t.services.teams.create(
-      { id: groupId, name: 'Default LiteLLM Prod Team', source: 'sso:entra', external_id: groupId },
-      { type: 'sso', id: null },
+    const team = await t.write((tx) =>
+      t.services.teams.create(tx, {
+        id: groupId,
+        name: 'Default LiteLLM Prod Team',
+        source: 'sso:entra',
+        external_id: groupId,
+      }),
     );
     expect(team).toMatchObject({
       id: groupId,
@@ -167,10 +171,9 @@ describe.each(dialects())('teams, members and organizations API (%s)', (dialect)
       409,
       'conflict',
     );
-    await t.services.memberships.addTeamMember(team.id, u.id, 'admin', 'sso:okta', {
-      type: 'sso',
-      id: null,
-    });
+    await t.write((tx) =>
+      t.services.memberships.addTeamMember(tx, team.id, u.id, 'admin', { source: 'sso:okta' }),
+    );
     let members = expectStatus<{ data: Member[] }>(
       await t.call({ method: 'GET', url: `/api/v1/teams/${team.id}/members` }),
       200,

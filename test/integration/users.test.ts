@@ -59,9 +59,8 @@ describe.each(dialects())('users API (%s)', (dialect) => {
   });
 
   it('applies the same defaults when a user is created by a service path (SSO/SCIM use it)', async () => {
-    const u = await t.services.users.create(
-      { user_name: 'jit-user', source: 'sso:okta' },
-      { type: 'sso', id: null },
+    const u = await t.write((tx) =>
+      t.services.users.create(tx, { user_name: 'jit-user', source: 'sso:okta' }),
     );
     expect(u).toMatchObject({
       role: 'internal_user',

@@ -6,7 +6,6 @@ import { expectError, expectStatus } from '../support/json.js';
 /** Attacks on least privilege: each is a thing a lower role tries in order to gain more. */
 describe.each(dialects())('privilege escalation attempts (%s)', (dialect) => {
   let t: TestApp;
-  const sys = { type: 'system' as const, id: 'test' };
   let orgA: string;
   let orgB: string;
   let teamA: string;
@@ -19,31 +18,44 @@ describe.each(dialects())('privilege escalation attempts (%s)', (dialect) => {
     role: 'org_admin' | 'internal_user' | 'internal_user_viewer' | 'proxy_admin',
     email: string,
   ) {
-    const u = await t.services.users.create({ email, role }, sys);
-    const k = await t.services.keys.create({ user_id: u.id }, sys);
+    const u = await t.write((tx) => t.services.users.create(tx, { email, role }));
+    const k = await t.write((tx) =>
+      t.services.keys.create(tx, { user_id: u.id, purpose: 'management' }),
+    );
     return { id: u.id, key: k.key };
   }
 
   beforeAll(async () => {
     t = await testApp(dialect);
     const s = t.services;
-    orgA = (await s.organizations.create({ name: 'A' }, sys)).id;
-    orgB = (await s.organizations.create({ name: 'B' }, sys)).id;
+    orgA = (await t.write((tx) => s.organizations.create(tx, { name: 'A' }))).id;
+    orgB = (await t.write((tx) => s.organizations.create(tx, { name: 'B' }))).id;
     teamA = (
-      await s.teams.create(
-        { name: 'team-a', organization_id: orgA, models: ['fake-gpt', 'gpt-4o-mini'] },
-        sys,
+      await t.write((tx) =>
+        s.teams.create(tx, {
+          name: 'team-a',
+          organization_id: orgA,
+          models: ['fake-gpt', 'gpt-4o-mini'],
+        }),
       )
     ).id;
     teamB = (
-      await s.teams.create({ name: 'team-b', organization_id: orgB, models: ['claude'] }, sys)
+      await t.write((tx) =>
+        s.teams.create(tx, { name: 'team-b', organization_id: orgB, models: ['claude'] }),
+      )
     ).id;
     orgAdmin = await person('org_admin', 'oa@acme.com');
     dev = await person('internal_user', 'dev@acme.com');
     viewer = await person('internal_user_viewer', 'viewer@acme.com');
-    await s.memberships.addOrgMember(orgA, orgAdmin.id, 'org_admin', 'manual', sys);
-    await s.memberships.addTeamMember(teamA, dev.id, 'admin', 'manual', sys);
-    await s.memberships.addTeamMember(teamA, viewer.id, 'member', 'manual', sys);
+    await t.write((tx) =>
+      s.memberships.addOrgMember(tx, orgA, orgAdmin.id, 'org_admin', { source: 'manual' }),
+    );
+    await t.write((tx) =>
+      s.memberships.addTeamMember(tx, teamA, dev.id, 'admin', { source: 'manual' }),
+    );
+    await t.write((tx) =>
+      s.memberships.addTeamMember(tx, teamA, viewer.id, 'member', { source: 'manual' }),
+    );
   });
   afterAll(async () => t.close());
 
@@ -100,7 +112,9 @@ describe.each(dialects())('privilege escalation attempts (%s)', (dialect) => {
 
   it('an org admin cannot touch a proxy admin or a person who also belongs to another org', async () => {
     const boss = await person('proxy_admin', 'boss2@acme.com');
-    await t.services.memberships.addOrgMember(orgA, boss.id, 'member', 'manual', sys);
+    await t.write((tx) =>
+      t.services.memberships.addOrgMember(tx, orgA, boss.id, 'member', { source: 'manual' }),
+    );
     expectError(
       await t.call({
         method: 'PATCH',
@@ -117,7 +131,9 @@ describe.each(dialects())('privilege escalation attempts (%s)', (dialect) => {
       'forbidden',
     );
     const shared = await person('internal_user', 'shared@acme.com');
-    await t.services.memberships.addOrgMember(orgB, shared.id, 'member', 'manual', sys);
+    await t.write((tx) =>
+      t.services.memberships.addOrgMember(tx, orgB, shared.id, 'member', { source: 'manual' }),
+    );
     // An org admin cannot pull B's person into A…
     expectError(
       await t.call({
@@ -130,7 +146,9 @@ describe.each(dialects())('privilege escalation attempts (%s)', (dialect) => {
       'forbidden',
     );
     // …and when a proxy admin puts them in both, A's admin still gets no power over them.
-    await t.services.memberships.addOrgMember(orgA, shared.id, 'member', 'manual', sys);
+    await t.write((tx) =>
+      t.services.memberships.addOrgMember(tx, orgA, shared.id, 'member', { source: 'manual' }),
+    );
     expectError(
       await t.call({
         method: 'PATCH',
@@ -142,7 +160,9 @@ describe.each(dialects())('privilege escalation attempts (%s)', (dialect) => {
       'forbidden',
     );
     // Nor over their keys, whether asked for one by one or in a list.
-    const sharedKey = await t.services.keys.create({ user_id: shared.id }, sys);
+    const sharedKey = await t.write((tx) =>
+      t.services.keys.create(tx, { user_id: shared.id, purpose: 'management' }),
+    );
     expectError(
       await t.call({ method: 'GET', url: `/api/v1/keys/${sharedKey.id}`, auth: orgAdmin.key }),
       403,
@@ -257,7 +277,9 @@ describe.each(dialects())('privilege escalation attempts (%s)', (dialect) => {
       422,
       'validation_failed',
     );
-    const otherKey = await t.services.keys.create({ user_id: other.id }, sys);
+    const otherKey = await t.write((tx) =>
+      t.services.keys.create(tx, { user_id: other.id, purpose: 'management' }),
+    );
     expectError(
       await t.call({ method: 'GET', url: `/api/v1/keys/${otherKey.id}`, auth: dev.key }),
       403,
@@ -408,17 +430,26 @@ describe.each(dialects())('privilege escalation attempts (%s)', (dialect) => {
 describe.each(dialects())(
   'keys act as their owner: nobody may mint one for someone stronger (%s)',
   (dialect) => {
-    const sys = { type: 'system' as const, id: 'test' };
     it('an org admin cannot make or manage keys of a proxy admin pulled into their org', async () => {
       const t = await testApp(dialect);
       try {
         const s = t.services;
-        const org = (await s.organizations.create({ name: 'Mine' }, sys)).id;
-        const oa = await s.users.create({ email: 'oa@x.com', role: 'org_admin' }, sys);
-        await s.memberships.addOrgMember(org, oa.id, 'org_admin', 'manual', sys);
-        const oaKey = (await s.keys.create({ user_id: oa.id }, sys)).key;
-        const boss = await s.users.create({ email: 'boss@x.com', role: 'proxy_admin' }, sys);
-        const bossKey = await s.keys.create({ user_id: boss.id }, sys);
+        const org = (await t.write((tx) => s.organizations.create(tx, { name: 'Mine' }))).id;
+        const oa = await t.write((tx) =>
+          s.users.create(tx, { email: 'oa@x.com', role: 'org_admin' }),
+        );
+        await t.write((tx) =>
+          s.memberships.addOrgMember(tx, org, oa.id, 'org_admin', { source: 'manual' }),
+        );
+        const oaKey = (
+          await t.write((tx) => s.keys.create(tx, { user_id: oa.id, purpose: 'management' }))
+        ).key;
+        const boss = await t.write((tx) =>
+          s.users.create(tx, { email: 'boss@x.com', role: 'proxy_admin' }),
+        );
+        const bossKey = await t.write((tx) =>
+          s.keys.create(tx, { user_id: boss.id, purpose: 'management' }),
+        );
         // Adding someone stronger is refused; a proxy admin can still do it…
         expectError(
           await t.call({
@@ -430,7 +461,9 @@ describe.each(dialects())(
           403,
           'forbidden',
         );
-        await s.memberships.addOrgMember(org, boss.id, 'member', 'manual', sys);
+        await t.write((tx) =>
+          s.memberships.addOrgMember(tx, org, boss.id, 'member', { source: 'manual' }),
+        );
         // …and then the membership still gives no power over their keys.
         expectError(
           await t.call({
@@ -463,8 +496,12 @@ describe.each(dialects())(
           'forbidden',
         );
         // An ordinary user wholly inside the org is fine.
-        const dev = await s.users.create({ email: 'dev@x.com', role: 'internal_user' }, sys);
-        await s.memberships.addOrgMember(org, dev.id, 'member', 'manual', sys);
+        const dev = await t.write((tx) =>
+          s.users.create(tx, { email: 'dev@x.com', role: 'internal_user' }),
+        );
+        await t.write((tx) =>
+          s.memberships.addOrgMember(tx, org, dev.id, 'member', { source: 'manual' }),
+        );
         expectStatus(
           await t.call({
             method: 'POST',
@@ -483,11 +520,19 @@ describe.each(dialects())(
       const t = await testApp(dialect);
       try {
         const s = t.services;
-        const team = (await s.teams.create({ name: 'T' }, sys)).id;
-        const lead = await s.users.create({ email: 'lead@x.com', role: 'internal_user' }, sys);
-        await s.memberships.addTeamMember(team, lead.id, 'admin', 'manual', sys);
-        const leadKey = (await s.keys.create({ user_id: lead.id }, sys)).key;
-        const boss = await s.users.create({ email: 'boss@x.com', role: 'proxy_admin' }, sys);
+        const team = (await t.write((tx) => s.teams.create(tx, { name: 'T' }))).id;
+        const lead = await t.write((tx) =>
+          s.users.create(tx, { email: 'lead@x.com', role: 'internal_user' }),
+        );
+        await t.write((tx) =>
+          s.memberships.addTeamMember(tx, team, lead.id, 'admin', { source: 'manual' }),
+        );
+        const leadKey = (
+          await t.write((tx) => s.keys.create(tx, { user_id: lead.id, purpose: 'management' }))
+        ).key;
+        const boss = await t.write((tx) =>
+          s.users.create(tx, { email: 'boss@x.com', role: 'proxy_admin' }),
+        );
         // Adding someone stronger is refused; a proxy admin can still do it…
         expectError(
           await t.call({
@@ -499,8 +544,12 @@ describe.each(dialects())(
           403,
           'forbidden',
         );
-        await s.memberships.addTeamMember(team, boss.id, 'member', 'manual', sys);
-        const bossTeamKey = await s.keys.create({ user_id: boss.id, team_id: team }, sys);
+        await t.write((tx) =>
+          s.memberships.addTeamMember(tx, team, boss.id, 'member', { source: 'manual' }),
+        );
+        const bossTeamKey = await t.write((tx) =>
+          s.keys.create(tx, { user_id: boss.id, team_id: team, purpose: 'management' }),
+        );
         const listed = expectStatus<{ data: { id: string }[] }>(
           await t.call({ method: 'GET', url: '/api/v1/keys', auth: leadKey }),
           200,
@@ -517,8 +566,12 @@ describe.each(dialects())(
           403,
           'forbidden',
         );
-        const mate = await s.users.create({ email: 'mate@x.com', role: 'internal_user' }, sys);
-        await s.memberships.addTeamMember(team, mate.id, 'member', 'manual', sys);
+        const mate = await t.write((tx) =>
+          s.users.create(tx, { email: 'mate@x.com', role: 'internal_user' }),
+        );
+        await t.write((tx) =>
+          s.memberships.addTeamMember(tx, team, mate.id, 'member', { source: 'manual' }),
+        );
         expectStatus(
           await t.call({
             method: 'POST',
@@ -539,10 +592,16 @@ describe.each(dialects())(
       });
       try {
         const s = t.services;
-        const org = (await s.organizations.create({ name: 'Mine' }, sys)).id;
-        const oa = await s.users.create({ email: 'oa@x.com', role: 'org_admin' }, sys);
-        await s.memberships.addOrgMember(org, oa.id, 'org_admin', 'manual', sys);
-        const oaKey = (await s.keys.create({ user_id: oa.id }, sys)).key;
+        const org = (await t.write((tx) => s.organizations.create(tx, { name: 'Mine' }))).id;
+        const oa = await t.write((tx) =>
+          s.users.create(tx, { email: 'oa@x.com', role: 'org_admin' }),
+        );
+        await t.write((tx) =>
+          s.memberships.addOrgMember(tx, org, oa.id, 'org_admin', { source: 'manual' }),
+        );
+        const oaKey = (
+          await t.write((tx) => s.keys.create(tx, { user_id: oa.id, purpose: 'management' }))
+        ).key;
         expectError(
           await t.call({
             method: 'POST',
@@ -570,7 +629,7 @@ describe.each(dialects())(
     it('a key that belongs to nobody may still ask who it is; an owner’s own block is marked as theirs', async () => {
       const t = await testApp(dialect);
       try {
-        const orphan = await t.services.keys.create({}, sys);
+        const orphan = await t.write((tx) => t.services.keys.create(tx, { purpose: 'management' }));
         const me = expectStatus<{ principal: string; role: string | null; key_id: string }>(
           await t.call({ method: 'GET', url: '/api/v1/me', auth: orphan.key }),
           200,
@@ -581,10 +640,16 @@ describe.each(dialects())(
           403,
           'forbidden',
         );
-        const team = (await t.services.teams.create({ name: 'T' }, sys)).id;
-        const u = await t.services.users.create({ email: 'u@x.com', role: 'internal_user' }, sys);
-        await t.services.memberships.addTeamMember(team, u.id, 'member', 'manual', sys);
-        const k = await t.services.keys.create({ user_id: u.id }, sys);
+        const team = (await t.write((tx) => t.services.teams.create(tx, { name: 'T' }))).id;
+        const u = await t.write((tx) =>
+          t.services.users.create(tx, { email: 'u@x.com', role: 'internal_user' }),
+        );
+        await t.write((tx) =>
+          t.services.memberships.addTeamMember(tx, team, u.id, 'member', { source: 'manual' }),
+        );
+        const k = await t.write((tx) =>
+          t.services.keys.create(tx, { user_id: u.id, purpose: 'management' }),
+        );
         const blocked = expectStatus<{ blocked_reason: string }>(
           await t.call({
             method: 'PATCH',

@@ -99,12 +99,15 @@ interface World {
 }
 
 async function buildWorld(t: TestApp): Promise<World> {
-  const sys = { type: 'system' as const, id: 'test' };
   const s = t.services;
-  const orgA = (await s.organizations.create({ name: 'Org A' }, sys)).id;
-  const orgB = (await s.organizations.create({ name: 'Org B' }, sys)).id;
-  const teamA = (await s.teams.create({ name: 'Team A', organization_id: orgA }, sys)).id;
-  const teamB = (await s.teams.create({ name: 'Team B', organization_id: orgB }, sys)).id;
+  const orgA = (await t.write((tx) => s.organizations.create(tx, { name: 'Org A' }))).id;
+  const orgB = (await t.write((tx) => s.organizations.create(tx, { name: 'Org B' }))).id;
+  const teamA = (
+    await t.write((tx) => s.teams.create(tx, { name: 'Team A', organization_id: orgA }))
+  ).id;
+  const teamB = (
+    await t.write((tx) => s.teams.create(tx, { name: 'Team B', organization_id: orgB }))
+  ).id;
   const users = {} as World['users'];
   for (const role of [
     'proxy_admin',
@@ -113,16 +116,30 @@ async function buildWorld(t: TestApp): Promise<World> {
     'internal_user',
     'internal_user_viewer',
   ] as const) {
-    const u = await s.users.create({ email: `${role}@acme.com`, role }, sys);
-    const k = await s.keys.create({ user_id: u.id }, sys);
+    const u = await t.write((tx) => s.users.create(tx, { email: `${role}@acme.com`, role }));
+    const k = await t.write((tx) => s.keys.create(tx, { user_id: u.id, purpose: 'management' }));
     users[role] = { id: u.id, key: k.key };
   }
-  await s.memberships.addOrgMember(orgA, users.org_admin.id, 'org_admin', 'manual', sys);
-  await s.memberships.addTeamMember(teamA, users.internal_user.id, 'admin', 'manual', sys);
-  await s.memberships.addTeamMember(teamA, users.internal_user_viewer.id, 'member', 'manual', sys);
+  await t.write((tx) =>
+    s.memberships.addOrgMember(tx, orgA, users.org_admin.id, 'org_admin', { source: 'manual' }),
+  );
+  await t.write((tx) =>
+    s.memberships.addTeamMember(tx, teamA, users.internal_user.id, 'admin', { source: 'manual' }),
+  );
+  await t.write((tx) =>
+    s.memberships.addTeamMember(tx, teamA, users.internal_user_viewer.id, 'member', {
+      source: 'manual',
+    }),
+  );
   // Own keys are limited to one's teams' models: everyone who may create keys is in team A.
-  await s.memberships.addTeamMember(teamA, users.proxy_admin_viewer.id, 'member', 'manual', sys);
-  await s.memberships.addTeamMember(teamA, users.org_admin.id, 'member', 'manual', sys);
+  await t.write((tx) =>
+    s.memberships.addTeamMember(tx, teamA, users.proxy_admin_viewer.id, 'member', {
+      source: 'manual',
+    }),
+  );
+  await t.write((tx) =>
+    s.memberships.addTeamMember(tx, teamA, users.org_admin.id, 'member', { source: 'manual' }),
+  );
   const session = await s.sessions.create(users.internal_user.id, 'password', {});
   return {
     orgA,
@@ -148,15 +165,19 @@ const next = () => `${Date.now().toString(36)}-${(seq++).toString(36)}`;
  * as near to the caller as the route allows (own record, own key, team A, org A).
  */
 async function requestFor(t: TestApp, w: World, route: string, caller: Caller, near: boolean) {
-  const sys = { type: 'system' as const, id: 'test' };
   const s = t.services;
   const me = callerUser(w, caller);
   const orgScoped = caller === 'org_admin';
   const org = near ? w.orgA : w.orgB;
   const team = near ? w.teamA : w.teamB;
   const freshUser = async (inOrg: string | null) => {
-    const u = await s.users.create({ email: `x${next()}@acme.com`, role: 'internal_user' }, sys);
-    if (inOrg) await s.memberships.addOrgMember(inOrg, u.id, 'member', 'manual', sys);
+    const u = await t.write((tx) =>
+      s.users.create(tx, { email: `x${next()}@acme.com`, role: 'internal_user' }),
+    );
+    if (inOrg)
+      await t.write((tx) =>
+        s.memberships.addOrgMember(tx, inOrg, u.id, 'member', { source: 'manual' }),
+      );
     return u.id;
   };
   // The user a user-route acts on: yourself when near (or for org admins, someone in org A).
@@ -166,12 +187,18 @@ async function requestFor(t: TestApp, w: World, route: string, caller: Caller, n
     return me.id;
   };
   const targetKey = async () => {
-    if (!near) return (await s.keys.create({ user_id: await freshUser(w.orgB) }, sys)).id;
-    return (await s.keys.create({ user_id: me?.id ?? null }, sys)).id;
+    if (!near) {
+      const owner = await freshUser(w.orgB);
+      return (await t.write((tx) => s.keys.create(tx, { user_id: owner, purpose: 'management' })))
+        .id;
+    }
+    return (
+      await t.write((tx) => s.keys.create(tx, { user_id: me?.id ?? null, purpose: 'management' }))
+    ).id;
   };
   const member = async () => {
     const u = await freshUser(near ? w.orgA : w.orgB);
-    await s.memberships.addTeamMember(team, u, 'member', 'manual', sys);
+    await t.write((tx) => s.memberships.addTeamMember(tx, team, u, 'member', { source: 'manual' }));
     return u;
   };
   switch (route) {
@@ -215,8 +242,13 @@ async function requestFor(t: TestApp, w: World, route: string, caller: Caller, n
     case 'PATCH /api/v1/teams/:id':
       return { url: `/api/v1/teams/${team}`, payload: { name: near ? 'Team A' : 'Team B' } };
     case 'DELETE /api/v1/teams/:id': {
-      const doomed = await s.teams.create({ name: `doomed-${next()}`, organization_id: org }, sys);
-      if (near && me) await s.memberships.addTeamMember(doomed.id, me.id, 'admin', 'manual', sys);
+      const doomed = await t.write((tx) =>
+        s.teams.create(tx, { name: `doomed-${next()}`, organization_id: org }),
+      );
+      if (near && me)
+        await t.write((tx) =>
+          s.memberships.addTeamMember(tx, doomed.id, me.id, 'admin', { source: 'manual' }),
+        );
       return { url: `/api/v1/teams/${doomed.id}` };
     }
     case 'POST /api/v1/teams/:id/members':
@@ -236,9 +268,13 @@ async function requestFor(t: TestApp, w: World, route: string, caller: Caller, n
     case 'PATCH /api/v1/organizations/:id':
       return { url: `/api/v1/organizations/${org}`, payload: { max_budget: 10 } };
     case 'DELETE /api/v1/organizations/:id': {
-      const doomed = await s.organizations.create({ name: `doomed-${next()}` }, sys);
+      const doomed = await t.write((tx) =>
+        s.organizations.create(tx, { name: `doomed-${next()}` }),
+      );
       if (near && me && orgScoped)
-        await s.memberships.addOrgMember(doomed.id, me.id, 'org_admin', 'manual', sys);
+        await t.write((tx) =>
+          s.memberships.addOrgMember(tx, doomed.id, me.id, 'org_admin', { source: 'manual' }),
+        );
       return { url: `/api/v1/organizations/${doomed.id}` };
     }
     case 'POST /api/v1/organizations/:id/members':
@@ -334,20 +370,22 @@ describe.each(dialects())('every management route × every caller (%s)', (dialec
   });
 
   it('refuses anonymous, deactivated, blocked and expired callers on every route with a 401 reason', async () => {
-    const sys = { type: 'system' as const, id: 'test' };
     const s = t.services;
-    const gone = await s.users.create(
-      { email: `gone${next()}@acme.com`, role: 'proxy_admin' },
-      sys,
+    const gone = await t.write((tx) =>
+      s.users.create(tx, { email: `gone${next()}@acme.com`, role: 'proxy_admin' }),
     );
-    const goneKey = await s.keys.create({ user_id: gone.id }, sys);
+    const goneKey = await t.write((tx) =>
+      s.keys.create(tx, { user_id: gone.id, purpose: 'management' }),
+    );
     const goneSession = await s.sessions.create(gone.id, 'password', {});
-    await s.users.setActive(gone.id, false, sys);
-    const blocked = await s.keys.create({}, sys);
-    await s.keys.update(blocked.id, { blocked: true }, sys);
-    const expiring = await s.keys.create(
-      { expires_at: new Date(Date.now() + 1500).toISOString() },
-      sys,
+    await t.write((tx) => s.users.setActive(tx, gone.id, false));
+    const blocked = await t.write((tx) => s.keys.create(tx, { purpose: 'management' }));
+    await t.write((tx) => s.keys.update(tx, blocked.id, { blocked: true }));
+    const expiring = await t.write((tx) =>
+      s.keys.create(tx, {
+        expires_at: new Date(Date.now() + 1500).toISOString(),
+        purpose: 'management',
+      }),
     );
     await new Promise((r) => setTimeout(r, 1600));
     const callers: [string, Record<string, string>, string][] = [

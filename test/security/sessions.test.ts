@@ -113,7 +113,7 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
   });
 
   it('marks cookies Secure when the public URL is https', async () => {
-    const { cookiePolicy } = await import('../../src/access/routes.js');
+    const { cookiePolicy } = await import('../../src/access/auth.routes.js');
     expect(cookiePolicy({ ...t.config, publicUrl: 'https://gw.acme.com' }).secure).toBe(true);
     expect(cookiePolicy({ ...t.config, publicUrl: 'http://localhost:4000' }).secure).toBe(false);
   });

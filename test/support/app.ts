@@ -4,6 +4,8 @@ import { fromObject } from '../../src/config/load.js';
 import type { GatehouseConfig } from '../../src/config/types.js';
 import type { Dialect } from '../../src/db/connect.js';
 import type { GraphClientOptions } from '../../src/groupsync/microsoft-graph.js';
+import type { Actor } from '../../src/identity/actor.js';
+import { type WriteScope, write } from '../../src/identity/write.js';
 import { type TestDb, testDb } from './db.js';
 
 export const MASTER_KEY = 'sk-test-master-key-0123456789';
@@ -13,6 +15,8 @@ export interface TestApp extends Gatehouse {
   config: GatehouseConfig;
   /** Injects a request authenticated with the master key unless `auth` says otherwise. */
   call(opts: InjectOptions & { auth?: string | null }): Promise<LightMyRequestResponse>;
+  /** Runs service mutations in one write scope, as a system actor unless told otherwise. */
+  write<T>(fn: (s: WriteScope) => Promise<T>, actor?: Actor): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -43,6 +47,9 @@ export async function testApp(
     call({ auth, headers, ...rest }) {
       const authHeader = auth === null ? {} : { authorization: `Bearer ${auth ?? MASTER_KEY}` };
       return gh.app.inject({ ...rest, headers: { ...authHeader, ...headers } });
+    },
+    write(fn, actor = { type: 'system', id: 'test' }) {
+      return write(gh.services.ctx, actor, fn);
     },
     async close() {
       await gh.app.close();

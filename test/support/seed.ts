@@ -36,9 +36,9 @@ export async function createKey(
   return expectStatus<Created & { key: string }>(res, 201);
 }
 
-/** A user of the given role and a working key of theirs. */
+/** A user of the given role and a working key of theirs that acts on the management API as them. */
 export async function userWithKey(t: TestApp, role: string) {
   const user = await createUser(t, { role });
-  const key = await createKey(t, { user_id: user.id });
+  const key = await createKey(t, { user_id: user.id, purpose: 'management' });
   return { user, key: key.key, keyId: key.id };
 }

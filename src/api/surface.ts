@@ -2,18 +2,17 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../access/authenticate.js';
 import { authorize, type Target } from '../access/guard.js';
 import type { Action, Scope } from '../access/matrix.js';
-import { actorOf } from '../access/principal.js';
+import { actorOf, type Principal } from '../access/principal.js';
 import { loadSubject, type Subject } from '../access/subject.js';
 import { AppError } from '../errors/catalogue.js';
-import type { Actor } from '../identity/context.js';
-import type { Services } from '../identity/services.js';
+import { API_ERRORS } from '../errors/render.js';
+import { installSurfaceErrors, type Surface } from '../http/errors.js';
+import type { Actor } from '../identity/actor.js';
+import { write } from '../identity/write.js';
+import type { ApiRoutes, ApiServices } from './deps.js';
+import './request-types.js';
 
-export interface ApiDeps {
-  services: Services;
-  auth: Authenticator;
-}
-
-export type ApiRoutes = (app: FastifyInstance, deps: ApiDeps) => void;
+export const API_SURFACE: Surface = { name: 'api', prefixes: ['/api/'], ...API_ERRORS };
 
 /** A management route as declared: what the route × role test walks. */
 export interface DeclaredRoute {
@@ -50,14 +49,38 @@ function defaultTarget(action: Action, request: FastifyRequest): Target {
   return { kind: 'list' };
 }
 
+const READS = new Set(['GET', 'HEAD']);
+
+/**
+ * A key acts on the management API only as far as its purpose allows, whatever its owner's
+ * role: `inference` keys may ask who they are and nothing else, `read_only` keys may read.
+ */
+function assertPurposeAllows(p: Principal, permission: Action, method: string): void {
+  if (p.kind !== 'key' || p.purpose === 'management') return;
+  if (permission === 'me:read') return;
+  if (p.purpose === 'read_only' && READS.has(method)) return;
+  throw new AppError(
+    'forbidden',
+    p.purpose === 'inference'
+      ? 'This key calls models only (purpose "inference"): on /api/v1 it may only read GET /api/v1/me. Use a management key or sign in.'
+      : 'This key is read-only (purpose "read_only"): it may read the management API but not change it.',
+  );
+}
+
 /**
  * The management API: every route authenticates, then the one guard checks the action the
  * route declared against the permission matrix and the object it touches. A route that forgets
  * to declare an action (or a write without an object that forgets its target) fails start-up
  * instead of becoming reachable.
  */
-export function managementApi(routes: ApiRoutes[], deps: ApiDeps, declared: DeclaredRoute[]) {
+export function managementApi(
+  routes: ApiRoutes[],
+  deps: { services: ApiServices; auth: Authenticator },
+  declared: DeclaredRoute[],
+) {
+  const db = deps.services.ctx.db.kysely;
   return async (app: FastifyInstance) => {
+    installSurfaceErrors(app, API_SURFACE);
     app.addHook('onRoute', (route) => {
       const permission = route.config?.permission;
       if (!permission)
@@ -66,7 +89,7 @@ export function managementApi(routes: ApiRoutes[], deps: ApiDeps, declared: Decl
       const needsTarget =
         !permission.startsWith('me:') &&
         !route.url.includes(':id') &&
-        !methods.every((m) => m === 'GET' || m === 'HEAD');
+        !methods.every((m) => READS.has(m));
       if (needsTarget && !route.config?.target) {
         throw new Error(
           `management route ${route.method} ${route.url} writes without declaring its target`,
@@ -79,14 +102,22 @@ export function managementApi(routes: ApiRoutes[], deps: ApiDeps, declared: Decl
       request.principal = await deps.auth.authenticateApi(request);
     });
     app.addHook('preHandler', async (request) => {
+      // Unknown routes were authenticated above; they answer 404, not "forbidden".
+      if (request.is404) return;
       const { permission, target } = request.routeOptions.config;
       const principal = request.principal;
       if (!principal || !permission) throw new AppError('forbidden');
-      const subject = await loadSubject(deps.services.ctx.db.kysely, principal);
+      assertPurposeAllows(principal, permission, request.method);
+      const subject = await loadSubject(db, principal);
       const t = target ? target(request) : defaultTarget(permission, request);
-      const scope = await authorize(deps.services.ctx.db.kysely, subject, permission, t);
+      const scope = await authorize(db, subject, permission, t);
       request.access = { subject, scope };
     });
-    for (const register of routes) register(app, deps);
+    const routeDeps = {
+      ...deps,
+      write: <T>(request: FastifyRequest, fn: Parameters<typeof write<T>>[2]) =>
+        write(deps.services.ctx, actor(request), fn),
+    };
+    for (const register of routes) register(app, routeDeps);
   };
 }

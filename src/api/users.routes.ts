@@ -2,11 +2,11 @@ import { z } from 'zod';
 import { assertAssignable, authorize, visibility } from '../access/guard.js';
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../access/passwords.js';
 import { invalid } from '../errors/catalogue.js';
-import { type ApiRoutes, access, actor } from '../http/api.js';
 import { budgetFields, globalRole, id, teamRole } from '../http/fields.js';
 import { boolQuery, listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
-import { write } from './context.js';
+import type { ApiRoutes } from './deps.js';
+import { access } from './surface.js';
 
 const email = z.email({ error: 'must be an email address' }).max(320);
 const password = z
@@ -61,7 +61,7 @@ const bodyField = (body: unknown, field: string): string | null => {
   return typeof v === 'string' ? v : null;
 };
 
-export const userRoutes: ApiRoutes = (app, { services }) => {
+export const userRoutes: ApiRoutes = (app, { services, write }) => {
   const db = services.ctx.db.kysely;
 
   app.get('/users', { config: { permission: 'users:read' } }, async (req) =>
@@ -92,22 +92,18 @@ export const userRoutes: ApiRoutes = (app, { services }) => {
         await authorize(db, subject, 'users:set_password', { kind: 'list' });
       for (const t of teams ?? [])
         await authorize(db, subject, 'team_members:write', { kind: 'team', id: t.team_id });
-      const who = actor(req);
       const passwordHash = password === undefined ? undefined : await hashPassword(password);
-      const user = await write(services.ctx, who, async (s) => {
-        const u = await services.users.create({ ...input, password_hash: passwordHash }, who, s);
+      const user = await write(req, async (s) => {
+        const u = await services.users.create(s, { ...input, password_hash: passwordHash });
         if (organization_id) {
-          await services.memberships.addOrgMember(
-            organization_id,
-            u.id,
-            'member',
-            'manual',
-            who,
-            s,
-          );
+          await services.memberships.addOrgMember(s, organization_id, u.id, 'member', {
+            source: 'manual',
+          });
         }
         for (const t of teams ?? []) {
-          await services.memberships.addTeamMember(t.team_id, u.id, t.role, 'manual', who, s);
+          await services.memberships.addTeamMember(s, t.team_id, u.id, t.role, {
+            source: 'manual',
+          });
         }
         return u;
       });
@@ -132,7 +128,7 @@ export const userRoutes: ApiRoutes = (app, { services }) => {
     }
     const roleSource =
       role_pinned === undefined ? undefined : role_pinned ? ('manual' as const) : ('idp' as const);
-    return services.users.update(id, { ...patch, role_source: roleSource }, actor(req));
+    return write(req, (s) => services.users.update(s, id, { ...patch, role_source: roleSource }));
   });
 
   /** Sets (or with null, clears) a local break-glass password. */
@@ -142,14 +138,15 @@ export const userRoutes: ApiRoutes = (app, { services }) => {
     async (req, reply) => {
       const { id } = parse(idParam, req.params, 'path');
       const { password: pw } = parse(passwordBody, req.body);
-      await services.users.setPassword(id, pw === null ? null : await hashPassword(pw), actor(req));
+      const hash = pw === null ? null : await hashPassword(pw);
+      await write(req, (s) => services.users.setPassword(s, id, hash));
       return reply.status(204).send();
     },
   );
 
   app.delete('/users/:id', { config: { permission: 'users:delete' } }, async (req, reply) => {
     const { id } = parse(idParam, req.params, 'path');
-    await services.users.remove(id, actor(req));
+    await write(req, (s) => services.users.remove(s, id));
     return reply.status(204).send();
   });
 };

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { assertMayManagePerson, visibility } from '../access/guard.js';
-import { type ApiRoutes, access, actor } from '../http/api.js';
 import { duration, id, models, money, name, orgRole, source } from '../http/fields.js';
 import { listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
+import type { ApiRoutes } from './deps.js';
+import { access } from './surface.js';
 
 const fields = {
   max_budget: money.nullable().optional(),
@@ -17,7 +18,7 @@ const memberParam = z.strictObject({ id, userId: id });
 const addMemberBody = z.strictObject({ user_id: id, role: orgRole.default('member') });
 const sourceQuery = z.strictObject({ source: source.default('manual') });
 
-export const organizationRoutes: ApiRoutes = (app, { services }) => {
+export const organizationRoutes: ApiRoutes = (app, { services, write }) => {
   const orgs = services.organizations;
 
   app.get('/organizations', { config: { permission: 'organizations:read' } }, async (req) =>
@@ -33,7 +34,8 @@ export const organizationRoutes: ApiRoutes = (app, { services }) => {
     '/organizations',
     { config: { permission: 'organizations:create', target: global } },
     async (req, reply) => {
-      const org = await orgs.create(parse(createBody, req.body), actor(req));
+      const input = parse(createBody, req.body);
+      const org = await write(req, (s) => orgs.create(s, input));
       return reply.status(201).send(org);
     },
   );
@@ -47,7 +49,8 @@ export const organizationRoutes: ApiRoutes = (app, { services }) => {
     { config: { permission: 'organizations:update' } },
     async (req) => {
       const { id } = parse(idParam, req.params, 'path');
-      return orgs.update(id, parse(updateBody, req.body), actor(req));
+      const patch = parse(updateBody, req.body);
+      return write(req, (s) => orgs.update(s, id, patch));
     },
   );
 
@@ -55,7 +58,8 @@ export const organizationRoutes: ApiRoutes = (app, { services }) => {
     '/organizations/:id',
     { config: { permission: 'organizations:delete' } },
     async (req, reply) => {
-      await orgs.remove(parse(idParam, req.params, 'path').id, actor(req));
+      const { id } = parse(idParam, req.params, 'path');
+      await write(req, (s) => orgs.remove(s, id));
       return reply.status(204).send();
     },
   );
@@ -77,12 +81,8 @@ export const organizationRoutes: ApiRoutes = (app, { services }) => {
       const body = parse(addMemberBody, req.body);
       const { subject, scope } = access(req);
       await assertMayManagePerson(services.ctx.db.kysely, subject, scope, body.user_id);
-      const m = await services.memberships.addOrgMember(
-        id,
-        body.user_id,
-        body.role,
-        'manual',
-        actor(req),
+      const m = await write(req, (s) =>
+        services.memberships.addOrgMember(s, id, body.user_id, body.role, { source: 'manual' }),
       );
       return reply.status(201).send(m);
     },
@@ -94,7 +94,7 @@ export const organizationRoutes: ApiRoutes = (app, { services }) => {
     async (req, reply) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
       const { source } = parse(sourceQuery, req.query, 'query');
-      await services.memberships.removeOrgMember(id, userId, source, actor(req));
+      await write(req, (s) => services.memberships.removeOrgMember(s, id, userId, { source }));
       return reply.status(204).send();
     },
   );

@@ -1,11 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { assertMayManagePerson, authorize, visibility } from '../access/guard.js';
-import { type ApiRoutes, access, actor } from '../http/api.js';
 import { budgetFields, id, name, source, teamRole } from '../http/fields.js';
 import { listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
-import { write } from './context.js';
+import type { ApiRoutes } from './deps.js';
+import { access } from './surface.js';
 
 const createBody = z.strictObject({
   id: z
@@ -47,7 +47,7 @@ const newTeam = (req: FastifyRequest) => {
   return { kind: 'new_team' as const, organizationId: typeof org === 'string' ? org : null };
 };
 
-export const teamRoutes: ApiRoutes = (app, { services }) => {
+export const teamRoutes: ApiRoutes = (app, { services, write }) => {
   const db = services.ctx.db.kysely;
 
   app.get('/teams', { config: { permission: 'teams:read' } }, async (req) =>
@@ -64,11 +64,12 @@ export const teamRoutes: ApiRoutes = (app, { services }) => {
       const { members, ...input } = parse(createBody, req.body);
       const { subject, scope } = access(req);
       for (const m of members ?? []) await assertMayManagePerson(db, subject, scope, m.user_id);
-      const who = actor(req);
-      const team = await write(services.ctx, who, async (s) => {
-        const t = await services.teams.create(input, who, s);
+      const team = await write(req, async (s) => {
+        const t = await services.teams.create(s, input);
         for (const m of members ?? []) {
-          await services.memberships.addTeamMember(t.id, m.user_id, m.role, 'manual', who, s);
+          await services.memberships.addTeamMember(s, t.id, m.user_id, m.role, {
+            source: 'manual',
+          });
         }
         return t;
       });
@@ -92,12 +93,12 @@ export const teamRoutes: ApiRoutes = (app, { services }) => {
         organizationId: patch.organization_id,
       });
     }
-    return services.teams.update(id, patch, actor(req));
+    return write(req, (s) => services.teams.update(s, id, patch));
   });
 
   app.delete('/teams/:id', { config: { permission: 'teams:delete' } }, async (req, reply) => {
     const { id } = parse(idParam, req.params, 'path');
-    await services.teams.remove(id, actor(req));
+    await write(req, (s) => services.teams.remove(s, id));
     return reply.status(204).send();
   });
 
@@ -114,12 +115,8 @@ export const teamRoutes: ApiRoutes = (app, { services }) => {
       const body = parse(addMemberBody, req.body);
       const { subject, scope } = access(req);
       await assertMayManagePerson(db, subject, scope, body.user_id);
-      const m = await services.memberships.addTeamMember(
-        id,
-        body.user_id,
-        body.role,
-        'manual',
-        actor(req),
+      const m = await write(req, (s) =>
+        services.memberships.addTeamMember(s, id, body.user_id, body.role, { source: 'manual' }),
       );
       return reply.status(201).send(m);
     },
@@ -132,14 +129,8 @@ export const teamRoutes: ApiRoutes = (app, { services }) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
       const { source } = parse(sourceQuery, req.query, 'query');
       const { role } = parse(memberRoleBody, req.body);
-      return services.memberships.addTeamMember(
-        id,
-        userId,
-        role,
-        source,
-        actor(req),
-        undefined,
-        'update',
+      return write(req, (s) =>
+        services.memberships.addTeamMember(s, id, userId, role, { source, mode: 'update' }),
       );
     },
   );
@@ -151,7 +142,7 @@ export const teamRoutes: ApiRoutes = (app, { services }) => {
     async (req, reply) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
       const { source } = parse(sourceQuery, req.query, 'query');
-      await services.memberships.removeTeamMember(id, userId, source, actor(req));
+      await write(req, (s) => services.memberships.removeTeamMember(s, id, userId, { source }));
       return reply.status(204).send();
     },
   );

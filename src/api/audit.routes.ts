@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { AppError } from '../errors/catalogue.js';
-import type { ApiRoutes } from '../http/api.js';
 import { parse } from '../http/validate.js';
-import { listAudit } from './audit.js';
+import { listAudit } from '../identity/audit.js';
+import type { ApiRoutes } from './deps.js';
 
 const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),

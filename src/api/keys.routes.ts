@@ -2,10 +2,13 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { visibility } from '../access/guard.js';
 import type { Principal } from '../access/principal.js';
-import { type ApiRoutes, access, actor } from '../http/api.js';
+import { invalid } from '../errors/catalogue.js';
 import { duration, id, isoTime, limit, models, money } from '../http/fields.js';
 import { listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
+import { decidePurpose, KEY_PURPOSE_SPELLINGS, parseKeyPurpose } from '../keys/purpose.js';
+import type { ApiRoutes } from './deps.js';
+import { access } from './surface.js';
 
 const fields = {
   name: z.string().trim().min(1).max(200).nullable().optional(),
@@ -16,9 +19,26 @@ const fields = {
   tpm_limit: limit.nullable().optional(),
   expires_at: isoTime.nullable().optional(),
 };
+const purpose = z
+  .string()
+  .transform((v, c) => {
+    const p = parseKeyPurpose(v);
+    if (p === null) {
+      c.addIssue({
+        code: 'custom',
+        message: `must be one of ${KEY_PURPOSE_SPELLINGS.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return p;
+  })
+  .optional();
 const createBody = z.strictObject({
   user_id: id.nullable().optional(),
   team_id: id.nullable().optional(),
+  purpose,
+  /** LiteLLM's name for the same field. */
+  key_type: purpose,
   ...fields,
 });
 const updateBody = z.strictObject({ ...fields, blocked: z.boolean().optional() });
@@ -52,7 +72,7 @@ const newKey = (req: FastifyRequest) => {
   };
 };
 
-export const keyRoutes: ApiRoutes = (app, { services }) => {
+export const keyRoutes: ApiRoutes = (app, { services, write }) => {
   app.get('/keys', { config: { permission: 'keys:read' } }, async (req) =>
     services.keys.list(
       parse(listParams, req.query, 'query'),
@@ -65,9 +85,19 @@ export const keyRoutes: ApiRoutes = (app, { services }) => {
     '/keys',
     { config: { permission: 'keys:create', target: newKey } },
     async (req, reply) => {
-      const body = parse(createBody, req.body ?? {});
+      const { purpose: asked, key_type, ...body } = parse(createBody, req.body ?? {});
+      if (asked !== undefined && key_type !== undefined && asked !== key_type) {
+        throw invalid('purpose and key_type disagree; send one of them', [
+          { path: 'key_type', message: `purpose says ${asked}` },
+        ]);
+      }
       const { scope, subject } = access(req);
       const userId = keyOwner(req.principal, body);
+      const keyPurpose = decidePurpose({
+        requested: asked ?? key_type,
+        ownKey: userId !== null && userId === subject.userId,
+        callerIsProxyAdmin: subject.role === 'proxy_admin',
+      });
       if (scope === 'own' && subject.userId) {
         // Self-service: a personal key reaches only models the person's teams (or own grant) allow.
         body.models = await services.keys.selfServiceModels(
@@ -76,7 +106,9 @@ export const keyRoutes: ApiRoutes = (app, { services }) => {
           body.models,
         );
       }
-      const created = await services.keys.create({ ...body, user_id: userId }, actor(req));
+      const created = await write(req, (s) =>
+        services.keys.create(s, { ...body, user_id: userId, purpose: keyPurpose }),
+      );
       return reply.status(201).header('cache-control', 'no-store').send(created);
     },
   );
@@ -88,16 +120,16 @@ export const keyRoutes: ApiRoutes = (app, { services }) => {
   app.patch('/keys/:id', { config: { permission: 'keys:update' } }, async (req) => {
     const { id } = parse(idParam, req.params, 'path');
     if (access(req).scope === 'own') {
-      return services.keys.update(id, parse(ownUpdateBody, req.body), actor(req), {
-        byOwner: true,
-      });
+      const own = parse(ownUpdateBody, req.body);
+      return write(req, (s) => services.keys.update(s, id, own, { byOwner: true }));
     }
-    return services.keys.update(id, parse(updateBody, req.body), actor(req));
+    const patch = parse(updateBody, req.body);
+    return write(req, (s) => services.keys.update(s, id, patch));
   });
 
   app.delete('/keys/:id', { config: { permission: 'keys:delete' } }, async (req, reply) => {
     const { id } = parse(idParam, req.params, 'path');
-    await services.keys.remove(id, actor(req));
+    await write(req, (s) => services.keys.remove(s, id));
     return reply.status(204).send();
   });
 };

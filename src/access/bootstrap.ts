@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { generatePassword, hashPassword } from '../access/passwords.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { isAppError } from '../errors/catalogue.js';
-import { SYSTEM, write } from './context.js';
-import type { Services } from './services.js';
+import { SYSTEM } from '../identity/actor.js';
+import type { UsersService } from '../identity/users.js';
+import { type ServiceContext, write } from '../identity/write.js';
+import type { KeysService } from '../keys/keys.js';
+import { generatePassword, hashPassword } from './passwords.js';
 
 const FLAG = 'bootstrap.completed';
 
@@ -20,8 +22,12 @@ export interface BootstrapCredentials {
  * caller. Never runs again once done (or once any proxy_admin exists), so a restart cannot mint
  * a second admin.
  */
-export async function bootstrapAdmin(services: Services): Promise<BootstrapCredentials | null> {
-  const { ctx } = services;
+export async function bootstrapAdmin(deps: {
+  ctx: ServiceContext;
+  users: Pick<UsersService, 'create'>;
+  keys: Pick<KeysService, 'create'>;
+}): Promise<BootstrapCredentials | null> {
+  const { ctx } = deps;
   if (ctx.config.masterKey) return null;
   const db = ctx.db.kysely;
   const done = await db
@@ -36,12 +42,11 @@ export async function bootstrapAdmin(services: Services): Promise<BootstrapCrede
     .where('role', '=', 'proxy_admin')
     .executeTakeFirst();
   if (admin) return null;
-  const actor = { ...SYSTEM, id: 'bootstrap' };
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
   const userId = randomUUID();
   try {
-    return await write(ctx, actor, async (s) => {
+    return await write(ctx, { ...SYSTEM, id: 'bootstrap' }, async (s) => {
       // The flag goes in first: when two instances bootstrap at once, the second one's insert
       // of the same key fails and it backs off, instead of minting a second admin.
       await s.trx
@@ -53,27 +58,23 @@ export async function bootstrapAdmin(services: Services): Promise<BootstrapCrede
           updated_by: 'bootstrap',
         })
         .execute();
-      await services.users.create(
-        {
-          id: userId,
-          user_name: 'admin',
-          display_name: 'Bootstrap admin',
-          role: 'proxy_admin',
-          source: 'bootstrap',
-          password_hash: passwordHash,
-          // The admin is not an ordinary user: default_internal_user_params must not narrow it.
-          models: [],
-          max_budget: null,
-          budget_duration: null,
-        },
-        actor,
-        s,
-      );
-      const key = await services.keys.create(
-        { user_id: userId, name: 'bootstrap admin key' },
-        actor,
-        s,
-      );
+      await deps.users.create(s, {
+        id: userId,
+        user_name: 'admin',
+        display_name: 'Bootstrap admin',
+        role: 'proxy_admin',
+        source: 'bootstrap',
+        password_hash: passwordHash,
+        // The admin is not an ordinary user: default_internal_user_params must not narrow it.
+        models: [],
+        max_budget: null,
+        budget_duration: null,
+      });
+      const key = await deps.keys.create(s, {
+        user_id: userId,
+        name: 'bootstrap admin key',
+        purpose: 'management',
+      });
       return { userName: 'admin', userId, password, key: key.key };
     });
   } catch (e) {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { roleMappingSchema } from '../config/schema.js';
 import { AppError } from '../errors/catalogue.js';
-import { groupsInScope } from '../groupsync/scope.js';
-import { type ApiRoutes, actor } from '../http/api.js';
 import { parse } from '../http/validate.js';
-import { resolveRole } from './resolve.js';
-import { effectiveMapping, storeMapping } from './settings.js';
+import { effectiveMapping, storeMapping } from '../provisioning/mapping.js';
+import { groupsInScope } from '../provisioning/scope.js';
+import { resolveRole } from '../roles/resolve.js';
+import type { ApiRoutes } from './deps.js';
 
 /** Groups may be given as names or ids (strings) or as {id, name} (Entra with display names). */
 const group = z.union([
@@ -22,7 +22,7 @@ const previewBody = z.strictObject({
   claims: z.record(z.string(), z.unknown()).default({}),
 });
 
-export const roleMappingRoutes: ApiRoutes = (app, { services }) => {
+export const roleMappingRoutes: ApiRoutes = (app, { services, write }) => {
   const ctx = services.ctx;
 
   app.get('/role-mapping', { config: { permission: 'role_mapping:read' } }, async () => {
@@ -42,7 +42,7 @@ export const roleMappingRoutes: ApiRoutes = (app, { services }) => {
         );
       }
       const mapping = parse(roleMappingSchema, req.body);
-      const stored = await storeMapping(ctx, mapping, actor(req));
+      const stored = await write(req, (s) => storeMapping(ctx, s, mapping));
       return { ...stored.mapping, source: stored.source, read_only: false };
     },
   );

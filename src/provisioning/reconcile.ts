@@ -1,7 +1,17 @@
-import type { OrgRole, TeamRole } from '../access/roles.js';
+import type { OrgRole, TeamRole } from '../config/roles.js';
 import type { GroupSyncConfig } from '../config/schema.js';
-import type { Actor, WriteScope } from '../identity/context.js';
-import type { CoreServices } from '../identity/services.js';
+import type { MembershipsService } from '../identity/memberships.js';
+import type { TeamsService } from '../identity/teams.js';
+import type { WriteScope } from '../identity/write.js';
+
+/** The directory operations reconcile needs, and nothing else. */
+export interface ReconcileServices {
+  teams: Pick<TeamsService, 'create' | 'update'>;
+  memberships: Pick<
+    MembershipsService,
+    'addTeamMember' | 'removeTeamMember' | 'addOrgMember' | 'removeOrgMember'
+  >;
+}
 
 /** An IdP group in sync scope. Entra: object id + display name. Okta: name only. */
 export interface SyncGroup {
@@ -12,7 +22,7 @@ export interface SyncGroup {
 
 export interface ReconcileInput {
   userId: string;
-  /** `sso:<connection>`: the only memberships this run may add or remove. */
+  /** `sso:<connection>` or `scim:<token>`: the only memberships this run may add or remove. */
   source: string;
   groups: readonly SyncGroup[];
   /** False when the group list may be partial (Graph failed): then nothing is added or removed. */
@@ -93,9 +103,8 @@ async function findOrgByRef(s: WriteScope, ref: string) {
  * this source added and removed. Memberships of other sources (manual, SCIM) are never touched.
  */
 export async function reconcileMemberships(
-  services: CoreServices,
+  services: ReconcileServices,
   s: WriteScope,
-  actor: Actor,
   input: ReconcileInput,
 ): Promise<ReconcileResult> {
   const result: ReconcileResult = {
@@ -120,16 +129,16 @@ export async function reconcileMemberships(
         result.skipped.push(`group ${g.id ?? g.name}: no team (${why})`);
         continue;
       }
-      const created = await services.teams.create(
-        { ...(g.id ? { id: g.id, external_id: g.id } : {}), name: g.name, source: input.source },
-        actor,
-        s,
-      );
+      const created = await services.teams.create(s, {
+        ...(g.id ? { id: g.id, external_id: g.id } : {}),
+        name: g.name,
+        source: input.source,
+      });
       team = { id: created.id, name: created.name, external_id: created.external_id };
       result.created.push(created.id);
     } else if (input.complete && g.id && g.name && team.name !== g.name) {
       // The IdP renamed the group; its id is what identifies it.
-      await services.teams.rename(team.id, g.name, actor, s);
+      await services.teams.update(s, team.id, { name: g.name });
       result.renamed.push({ team_id: team.id, from: team.name, to: g.name });
       team = { ...team, name: g.name };
     }
@@ -158,25 +167,22 @@ export async function reconcileMemberships(
   if (input.complete) {
     for (const [teamId, want] of desired) {
       if (currentRole.get(teamId) === want.role) continue;
-      await services.memberships.addTeamMember(
-        teamId,
-        input.userId,
-        want.role,
-        input.source,
-        actor,
-        s,
-        'upsert',
-      );
+      await services.memberships.addTeamMember(s, teamId, input.userId, want.role, {
+        source: input.source,
+        mode: 'upsert',
+      });
       if (!currentRole.has(teamId)) result.added.push(teamId);
     }
     if (input.policy.remove_memberships) {
       for (const teamId of currentRole.keys()) {
         if (desired.has(teamId)) continue;
-        await services.memberships.removeTeamMember(teamId, input.userId, input.source, actor, s);
+        await services.memberships.removeTeamMember(s, teamId, input.userId, {
+          source: input.source,
+        });
         result.removed.push(teamId);
       }
     }
-    await reconcileOrganizations(services, s, actor, input, result.skipped);
+    await reconcileOrganizations(services, s, input, result.skipped);
   }
 
   const finalRows = await s.trx
@@ -196,9 +202,8 @@ export async function reconcileMemberships(
 }
 
 async function reconcileOrganizations(
-  services: CoreServices,
+  services: ReconcileServices,
   s: WriteScope,
-  actor: Actor,
   input: ReconcileInput,
   skipped: string[],
 ) {
@@ -217,21 +222,18 @@ async function reconcileOrganizations(
   const have = new Map(current.map((m) => [m.organization_id, m.role]));
   for (const [orgId, role] of desired) {
     if (have.get(orgId) !== role) {
-      await services.memberships.addOrgMember(
-        orgId,
-        input.userId,
-        role,
-        input.source,
-        actor,
-        s,
-        'upsert',
-      );
+      await services.memberships.addOrgMember(s, orgId, input.userId, role, {
+        source: input.source,
+        mode: 'upsert',
+      });
     }
   }
   if (input.policy.remove_memberships) {
     for (const orgId of have.keys()) {
       if (!desired.has(orgId))
-        await services.memberships.removeOrgMember(orgId, input.userId, input.source, actor, s);
+        await services.memberships.removeOrgMember(s, orgId, input.userId, {
+          source: input.source,
+        });
     }
   }
 }

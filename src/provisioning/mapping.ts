@@ -1,8 +1,8 @@
 import { type RoleMappingConfig, roleMappingSchema } from '../config/schema.js';
 import { readJson } from '../db/json.js';
 import { AppError } from '../errors/catalogue.js';
-import { type Actor, type ServiceContext, write } from '../identity/context.js';
-import { DEFAULT_MAPPING } from './resolve.js';
+import type { ServiceContext, WriteScope } from '../identity/write.js';
+import { DEFAULT_MAPPING } from '../roles/resolve.js';
 
 const KEY = 'role_mapping';
 
@@ -29,8 +29,8 @@ export async function effectiveMapping(ctx: ServiceContext): Promise<EffectiveMa
 
 export async function storeMapping(
   ctx: ServiceContext,
+  s: WriteScope,
   mapping: RoleMappingConfig,
-  actor: Actor,
 ): Promise<EffectiveMapping> {
   if (ctx.config.roleMapping) {
     throw new AppError(
@@ -38,29 +38,27 @@ export async function storeMapping(
       'role_mapping is set in the config file and is read-only here; change the file.',
     );
   }
-  return write(ctx, actor, async (s) => {
-    const before = await s.trx
-      .selectFrom('settings')
-      .select('value')
-      .where('key', '=', KEY)
-      .executeTakeFirst();
-    const value = JSON.stringify(mapping);
-    await s.trx
-      .insertInto('settings')
-      .values({ key: KEY, value, updated_at: s.now, updated_by: actor.id ?? actor.type })
-      .onConflict((oc) =>
-        oc
-          .column('key')
-          .doUpdateSet({ value, updated_at: s.now, updated_by: actor.id ?? actor.type }),
-      )
-      .execute();
-    await s.audit({
-      action: 'settings.role_mapping_updated',
-      targetType: 'setting',
-      targetId: KEY,
-      before: before ? readJson(before.value, 'settings.value') : null,
-      after: mapping,
-    });
-    return { mapping, source: 'database' as const };
+  const before = await s.trx
+    .selectFrom('settings')
+    .select('value')
+    .where('key', '=', KEY)
+    .executeTakeFirst();
+  const value = JSON.stringify(mapping);
+  await s.trx
+    .insertInto('settings')
+    .values({ key: KEY, value, updated_at: s.now, updated_by: s.actor.id ?? s.actor.type })
+    .onConflict((oc) =>
+      oc
+        .column('key')
+        .doUpdateSet({ value, updated_at: s.now, updated_by: s.actor.id ?? s.actor.type }),
+    )
+    .execute();
+  await s.audit({
+    action: 'settings.role_mapping_updated',
+    targetType: 'setting',
+    targetId: KEY,
+    before: before ? readJson(before.value, 'settings.value') : null,
+    after: mapping,
   });
+  return { mapping, source: 'database' as const };
 }

@@ -3,10 +3,9 @@ import { z } from 'zod';
 import { durationMs } from '../config/duration.js';
 import type { GatehouseConfig } from '../config/types.js';
 import { AppError } from '../errors/catalogue.js';
-import { type ApiRoutes, actor } from '../http/api.js';
 import { parse } from '../http/validate.js';
 import { recordAudit } from '../identity/audit.js';
-import type { ServiceContext } from '../identity/context.js';
+import type { ServiceContext } from '../identity/write.js';
 import {
   type CookiePolicy,
   clearSessionCookies,
@@ -39,7 +38,7 @@ export function installAuthRoutes(
   // Browsers send Origin on cross-site POSTs; refusing foreign ones stops login CSRF (signing a
   // victim into an attacker's account) and forced logouts. Non-browser clients send none.
   const publicOrigin = new URL(deps.ctx.config.publicUrl).origin;
-  const sameOrigin = async (req: FastifyRequest) => {
+  const sameOrigin = (what: string) => async (req: FastifyRequest) => {
     const origin = req.headers.origin;
     if (origin === undefined || origin === publicOrigin) return;
     let host: string | null = null;
@@ -49,11 +48,14 @@ export function installAuthRoutes(
       host = null;
     }
     if (host === null || host !== req.headers.host) {
-      throw new AppError('csrf_failed', 'Cross-site sign-in requests are refused.');
+      throw new AppError(
+        'csrf_failed',
+        `Cross-site ${what} requests are refused; use ${publicOrigin} directly.`,
+      );
     }
   };
 
-  app.post('/auth/login', { onRequest: sameOrigin }, async (req, reply) => {
+  app.post('/auth/login', { onRequest: sameOrigin('sign-in') }, async (req, reply) => {
     const { username, password } = parse(loginBody, req.body);
     const r = await deps.login.login(username, password, {
       ip: req.ip,
@@ -68,7 +70,7 @@ export function installAuthRoutes(
     });
   });
 
-  app.post('/auth/logout', { onRequest: sameOrigin }, async (req, reply) => {
+  app.post('/auth/logout', { onRequest: sameOrigin('sign-out') }, async (req, reply) => {
     const secret = req.cookies[SESSION_COOKIE];
     if (secret) {
       const s = await deps.sessions.resolve(secret);
@@ -87,55 +89,3 @@ export function installAuthRoutes(
     return reply.status(204).send();
   });
 }
-
-const sessionParam = z.strictObject({ id: z.string().min(1).max(100) });
-
-/** The caller's identity and own sessions, under /api/v1/me. */
-export const meRoutes: ApiRoutes = (app, { services }) => {
-  app.get('/me', { config: { permission: 'me:read' } }, async (req) => {
-    const p = req.principal;
-    if (!p || p.kind === 'master') {
-      return {
-        principal: 'master_key',
-        key_id: null,
-        session_id: null,
-        role: 'proxy_admin',
-        user: null,
-        teams: [],
-      };
-    }
-    const user = p.userId ? await services.users.get(p.userId) : null;
-    const teams = p.userId ? await services.memberships.listUserTeams(p.userId) : [];
-    return {
-      principal: p.kind === 'session' ? 'session' : 'api_key',
-      key_id: p.keyId,
-      session_id: p.kind === 'session' ? p.sessionId : null,
-      role: p.role,
-      user,
-      teams,
-    };
-  });
-
-  app.get('/me/sessions', { config: { permission: 'me:sessions' } }, async (req) => {
-    const userId = req.principal?.userId;
-    if (!userId) return { data: [] };
-    const current = req.principal?.kind === 'session' ? req.principal.sessionId : null;
-    const rows = await services.sessions.listForUser(userId);
-    return { data: rows.map((s) => ({ ...s, current: s.id === current })) };
-  });
-
-  app.delete('/me/sessions/:id', { config: { permission: 'me:sessions' } }, async (req, reply) => {
-    const { id } = parse(sessionParam, req.params, 'path');
-    const userId = req.principal?.userId;
-    if (!userId || !(await services.sessions.revoke(id, userId)))
-      throw new AppError('not_found', `session '${id}' does not exist.`);
-    await recordAudit(services.ctx.db.kysely, {
-      at: services.ctx.now().toISOString(),
-      actor: actor(req),
-      action: 'auth.session_revoked',
-      targetType: 'session',
-      targetId: id,
-    });
-    return reply.status(204).send();
-  });
-};
