@@ -1,4 +1,10 @@
-import { type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import {
+  type Migration,
+  type MigrationProvider,
+  type MigrationResultSet,
+  Migrator,
+  sql,
+} from 'kysely';
 import type { Db } from './connect.js';
 import { core } from './migrations/001_core.js';
 import { access } from './migrations/002_access.js';
@@ -15,7 +21,7 @@ function migrations(dialect: Db['dialect']): Record<string, Migration> {
   };
 }
 
-export async function migrateToLatest(db: Db): Promise<string[]> {
+async function migrator(db: Db): Promise<Migrator> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(db.dialect) };
   // Kysely looks for its bookkeeping tables in any schema unless told which one; name ours so
   // databases that hold several schemas (tests, shared clusters) cannot confuse it.
@@ -23,12 +29,23 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
     db.dialect === 'postgres'
       ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s
       : undefined;
-  const migrator = new Migrator({
+  return new Migrator({
     db: db.kysely,
     provider,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  return applied(await (await migrator(db)).migrateToLatest());
+}
+
+/** Up to and including `name`: upgrade tests start from an older schema. */
+export async function migrateTo(db: Db, name: string): Promise<string[]> {
+  return applied(await (await migrator(db)).migrateTo(name));
+}
+
+function applied({ error, results }: MigrationResultSet): string[] {
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} failed: ${(error as Error).message ?? String(error)}`, {

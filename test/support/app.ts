@@ -5,6 +5,7 @@ import type { GatehouseConfig } from '../../src/config/types.js';
 import type { Dialect } from '../../src/db/connect.js';
 import type { GraphClientOptions } from '../../src/groupsync/microsoft-graph.js';
 import type { Actor } from '../../src/identity/actor.js';
+import type { ChangeBus } from '../../src/identity/changes.js';
 import { type WriteScope, write } from '../../src/identity/write.js';
 import { type TestDb, testDb } from './db.js';
 
@@ -27,7 +28,14 @@ export interface TestApp extends Gatehouse {
 export async function testApp(
   dialect: Dialect,
   file: Record<string, unknown> = {},
-  opts: { now?: () => Date; graphOptions?: GraphClientOptions; env?: Record<string, string> } = {},
+  opts: {
+    now?: () => Date;
+    graphOptions?: GraphClientOptions;
+    env?: Record<string, string>;
+    changes?: ChangeBus;
+    /** The key cache's feed poll; off (an hour) unless a test is about it. */
+    feedPollMs?: number;
+  } = {},
 ): Promise<TestApp> {
   const db = await testDb(dialect);
   const { config } = fromObject(file, '(test)', undefined, {
@@ -39,6 +47,8 @@ export async function testApp(
     logger: false,
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.graphOptions ? { graphOptions: opts.graphOptions } : {}),
+    ...(opts.changes ? { changes: opts.changes } : {}),
+    feedPollMs: opts.feedPollMs ?? 3_600_000,
   });
   return {
     ...gh,
