@@ -80,7 +80,8 @@ describe.each(dialects())('the write layer (%s)', (dialect) => {
   });
 
   it('a notification that arrives after a gap makes the cache read the feed it missed', async () => {
-    t = await testApp(dialect);
+    const app = await testApp(dialect);
+    t = app;
     const { user, key } = await userWithKey(t, 'internal_user');
     const before = t.services.keyCache.appliedSeq;
     // A write whose notification never reaches this cache (another instance made it).
@@ -89,7 +90,7 @@ describe.each(dialects())('the write layer (%s)', (dialect) => {
       changes: { publish: async () => {}, subscribe: () => () => {} },
     };
     await write(silent, { type: 'system', id: 'elsewhere' }, (s) =>
-      t!.services.users.setActive(s, user.id, false),
+      app.services.users.setActive(s, user.id, false),
     );
     expect((await t.call({ method: 'GET', url: '/v1/models', auth: key })).statusCode).toBe(200);
     // The next local write's notification shows the gap; the cache applies both.
