@@ -276,13 +276,20 @@ describe.each(dialects())('users API (%s)', (dialect) => {
       'key_blocked',
     );
 
-    const audit = expectStatus<{ data: { action: string }[] }>(
+    const audit = expectStatus<{ data: { action: string; after: Record<string, unknown> }[] }>(
       await t.call({ method: 'GET', url: `/api/v1/audit?target_type=user&target_id=${u.id}` }),
       200,
     );
     expect(audit.data.map((e) => e.action)).toEqual(
       expect.arrayContaining(['user.deactivated', 'user.reactivated']),
     );
+    // Only the key this change blocked counts: k2 was already blocked by an admin.
+    const counts = Object.fromEntries(
+      audit.data
+        .filter((e) => e.action === 'user.deactivated' || e.action === 'user.reactivated')
+        .map((e) => [e.action, e.after.keys_affected]),
+    );
+    expect(counts).toEqual({ 'user.deactivated': 1, 'user.reactivated': 1 });
   });
 
   it('deleting a user deletes their keys and memberships', async () => {
