@@ -153,6 +153,19 @@ export interface LoginFailuresTable {
   locked_until: string | null;
 }
 
+// --- SSO (issue 13): sign-ins in progress, migration 005_sso ---------------------------------
+export interface SsoLoginStatesTable {
+  handle_hash: string;
+  connection_id: string;
+  protocol: string;
+  /** Sealed JSON (state, nonce, verifier or SAML request id), key derived from the handle. */
+  payload: string;
+  return_to: string;
+  created_at: string;
+  expires_at: string;
+}
+// --- end SSO ---------------------------------------------------------------------------------
+
 export interface Database {
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
@@ -165,4 +178,6 @@ export interface Database {
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
   settings: SettingsTable;
+  // SSO (issue 13), migration 005_sso
+  sso_login_states: SsoLoginStatesTable;
 }
