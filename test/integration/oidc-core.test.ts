@@ -11,6 +11,7 @@ import { oidcRelyingParty, type RelyingParty } from '../../src/sso/oidc/relying-
 import { type FakeGraph, startFakeGraph } from '../support/fake-graph.js';
 import { entraAccount, oktaAccount } from '../support/oidc-idp/accounts.js';
 import { clientFor, loginAt, RP_BASE, settingsFor } from '../support/oidc-idp/flow.js';
+import { signJwt } from '../support/oidc-idp/keys.js';
 import { startTestIdp, type TestIdp } from '../support/oidc-idp/server.js';
 
 /**
@@ -415,6 +416,35 @@ describe('several connections', () => {
       clock += 3_000_000;
       await (await loginAt(own, s, { username: 'x@acme.com', password: PW })).finish();
       expect(idp.counts.discovery).toBe(2);
+    } finally {
+      await idp.close();
+    }
+  });
+});
+
+describe('key rotation', () => {
+  it('a token under a new kid is accepted once the keys are refetched, at most once per cool-down', async () => {
+    const own = oidcRelyingParty({ now: () => clock, jwksCooldownMs: 30_000 });
+    const idp = await startTestIdp({
+      shape: 'okta',
+      accounts: [oktaAccount({ username: 'x@acme.com', password: PW, sub: '00uX' })],
+      clients: [clientFor('rotating')],
+    });
+    try {
+      const s = settingsFor(idp, 'rotating');
+      await (await loginAt(own, s, { username: 'x@acme.com', password: PW })).finish();
+      // The IdP rotates: new tokens are signed with a key its JWKS starts publishing now.
+      idp.forgeIdToken = ({ real }) => signJwt(real, idp.rogueKey);
+      idp.extraJwks = [idp.rogueKey.publicJwk];
+      const early = await (await loginAt(own, s, { username: 'x@acme.com', password: PW }))
+        .finish()
+        .catch((e: unknown) => e);
+      expect(isSsoError(early) && early.reason).toBe('id_token_signature');
+      const fetches = idp.counts.jwks;
+      clock += 30_000;
+      const r = await (await loginAt(own, s, { username: 'x@acme.com', password: PW })).finish();
+      expect(r.identity.subject).toBe('00uX');
+      expect(idp.counts.jwks).toBe(fetches + 1);
     } finally {
       await idp.close();
     }
