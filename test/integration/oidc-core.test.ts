@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
 import { exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roleMappingSchema } from '../../src/config/schema.js';
@@ -390,6 +391,29 @@ describe('several connections', () => {
       expect(own.health('flaky').failure).toBeNull();
     } finally {
       await down.close();
+    }
+  });
+
+  it('an IdP that accepts connections but never answers is given up on after the timeout', async () => {
+    const sockets: Socket[] = [];
+    const hung = createNetServer((sock) => {
+      sockets.push(sock);
+    });
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const port = (hung.address() as AddressInfo).port;
+    try {
+      const own = oidcRelyingParty({ timeoutMs: 300 });
+      const s = settingsFor(okta, 'hung', { issuer: `http://127.0.0.1:${port}/oauth2/default` });
+      const started = Date.now();
+      const err = await own
+        .start(s, { redirectUri: `${RP_BASE}/sso/hung/callback` })
+        .catch((e: unknown) => e);
+      expect(isSsoError(err) && err.reason).toBe('idp_unavailable');
+      expect(own.health('hung').failure).toContain('timed out');
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      await new Promise<void>((resolve) => hung.close(() => resolve()));
     }
   });
 

@@ -324,6 +324,46 @@ describe('Entra', () => {
     expect(r.identity.groupsComplete).toBe(false);
   });
 
+  describe('multi-tenant issuer (common) through openid-client’s Entra handling', () => {
+    const MS = 'https://login.microsoftonline.com';
+    const multi = () =>
+      oidcRelyingParty({
+        // Stands in for Microsoft's host: the tenant-independent document is served by the harness.
+        fetch: (url, init) =>
+          fetch(url.startsWith(`${MS}/`) ? `${entra.origin}${url.slice(MS.length)}` : url, init),
+        allowHttp: () => true,
+      });
+    const settings = (allowed: string[]) =>
+      settingsFor(entra, 'entra', { issuer: `${MS}/common/v2.0`, allowed_tenants: allowed });
+    /** Entra sends no RFC 9207 iss parameter; oidc-provider does, so the test removes it. */
+    const asEntra = (cb: URL) => {
+      const p = new URLSearchParams(cb.searchParams);
+      p.delete('iss');
+      return p;
+    };
+
+    it('a listed tenant signs in; the issuer is the token tenant’s', async () => {
+      const mt = multi();
+      const l = await loginAt(mt, settings([TID]), abe);
+      const r = await l.finish({ params: asEntra(l.callback) });
+      expect(r.identity.subject).toBe(`${TID}:${OID}`);
+    });
+
+    it('Entra tenant not allowed (multi-tenant): a real token from an unlisted tenant', async () => {
+      const mt = multi();
+      const l = await loginAt(mt, settings([OTHER_TID]), abe);
+      expect(await refused(l.finish({ params: asEntra(l.callback) }))).toBe('tenant_not_allowed');
+    });
+
+    it('Entra tenant not allowed (multi-tenant): a token naming another tenant passes the issuer check, not the allow-list', async () => {
+      const mt = multi();
+      entra.forgeIdToken = ({ real }) =>
+        entra.sign({ ...real, tid: OTHER_TID, iss: `${entra.origin}/${OTHER_TID}/v2.0` });
+      const l = await loginAt(mt, settings([TID]), abe);
+      expect(await refused(l.finish({ params: asEntra(l.callback) }))).toBe('tenant_not_allowed');
+    });
+  });
+
   it('same sub in two tenants: two subjects', async () => {
     const a = await (await loginAt(rp, settingsFor(entra, 'entra'), abe)).finish();
     const b = await (

@@ -28,6 +28,11 @@ export interface DiscoveryOptions {
   refreshMs?: number;
   /** After a failure, do not ask the IdP again for this long (default 30 s). */
   retryMs?: number;
+  /**
+   * Whether plain-http endpoints are accepted for an issuer. Default: only when the issuer
+   * itself is a loopback http URL (local IdPs, tests).
+   */
+  allowHttp?: (issuer: string) => boolean;
 }
 
 interface Entry {
@@ -134,6 +139,7 @@ export function discoveryCache(opts: DiscoveryOptions): DiscoveryCache {
   const retryMs = opts.retryMs ?? 30_000;
   const entries = new Map<string, Entry>();
   const fetcher = idpFetch(opts.fetch, opts.timeoutMs);
+  const allowHttp = opts.allowHttp ?? isLoopbackHttp;
 
   async function discover(s: OidcSettings): Promise<client.Configuration> {
     if (!s.issuer.startsWith('https://') && !isLoopbackHttp(s.issuer)) {
@@ -151,7 +157,7 @@ export function discoveryCache(opts: DiscoveryOptions): DiscoveryCache {
       return await client.discovery(new URL(s.issuer), s.clientId, metadata, auth, {
         [client.customFetch]: fetcher,
         timeout: Math.ceil(opts.timeoutMs / 1000),
-        execute: isLoopbackHttp(s.issuer) ? [client.allowInsecureRequests] : [],
+        execute: allowHttp(s.issuer) ? [client.allowInsecureRequests] : [],
       });
     } catch (e) {
       throw discoveryFailure(e, s.issuer);

@@ -24,11 +24,22 @@ export function idpFetch(fetchImpl: FetchLike, timeoutMs: number): CustomFetch {
   };
 }
 
-/** A reason for the log that says what failed without echoing response bodies. */
+/**
+ * A reason for the log that says what failed without echoing response bodies. Walks the cause
+ * chain: openid-client wraps fetch errors, which wrap the socket error.
+ */
 export function describeFetchError(e: unknown): string {
-  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return 'timed out';
-  const code = err?.cause?.code;
-  if (code) return `${code}${err.cause?.message ? ` (${err.cause.message})` : ''}`;
-  return err?.message ?? String(e);
+  let cur = e as { name?: string; code?: string; message?: string; cause?: unknown } | undefined;
+  for (let depth = 0; cur && depth < 5; depth += 1) {
+    if (cur.name === 'TimeoutError' || cur.name === 'AbortError' || cur.code === 'OAUTH_TIMEOUT') {
+      return 'timed out';
+    }
+    if (typeof cur.code === 'string' && /^E[A-Z]+$/.test(cur.code)) {
+      return `${cur.code}${cur.message ? ` (${cur.message})` : ''}`;
+    }
+    if (!cur.cause) break;
+    cur = cur.cause as typeof cur;
+  }
+  const top = e as { message?: string } | undefined;
+  return top?.message ?? String(e);
 }

@@ -31,6 +31,8 @@ export interface RelyingPartyOptions {
   discoveryRetryMs?: number;
   jwksMaxAgeMs?: number;
   jwksCooldownMs?: number;
+  /** See DiscoveryOptions.allowHttp; tests that stand in for Microsoft's hosts use it. */
+  allowHttp?: (issuer: string) => boolean;
 }
 
 /** What the caller stores in the login state, and gets back at the callback. */
@@ -101,6 +103,7 @@ export function oidcRelyingParty(opts: RelyingPartyOptions = {}): RelyingParty {
     timeoutMs,
     ...(opts.discoveryRefreshMs !== undefined ? { refreshMs: opts.discoveryRefreshMs } : {}),
     ...(opts.discoveryRetryMs !== undefined ? { retryMs: opts.discoveryRetryMs } : {}),
+    ...(opts.allowHttp ? { allowHttp: opts.allowHttp } : {}),
   });
   const keys: JwksCache = jwksCache({
     now,

@@ -50,6 +50,8 @@ export interface TestIdp {
   issuer: string;
   origin: string;
   tenantId: string | null;
+  /** Entra: the tenant-independent issuer (`/common/v2.0`), whose document names `{tenantid}`. */
+  commonIssuer: string | null;
   /** The key the provider signs with (published in its JWKS). */
   signingKey: TestKey;
   /** A key pair the IdP never publishes, with its own kid. */
@@ -111,12 +113,28 @@ export async function startTestIdp(opts: TestIdpOptions): Promise<TestIdp> {
     counts: { discovery: 0, jwks: 0, token: 0, userinfo: 0, loginFailures: 0, trap: 0 },
   };
 
+  let originUrl = () => '';
+  let issuerUrl = () => '';
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (state.down) {
       res.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable');
       return;
     }
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    if (opts.shape === 'entra' && path === '/common/v2.0/.well-known/openid-configuration') {
+      // Microsoft's tenant-independent document: the literal {tenantid} issuer, and (like Entra)
+      // no RFC 9207 iss parameter.
+      state.counts.discovery += 1;
+      const own = (await (
+        await fetch(`${issuerUrl()}/.well-known/openid-configuration`)
+      ).json()) as Record<string, unknown>;
+      delete own.authorization_response_iss_parameter_supported;
+      own.issuer = `${originUrl()}/{tenantid}/v2.0`;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(own));
+      return;
+    }
     if (path.startsWith('/trap/')) {
       state.counts.trap += 1;
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -160,6 +178,8 @@ export async function startTestIdp(opts: TestIdpOptions): Promise<TestIdp> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const issuer = `${origin}${mount}`;
+  originUrl = () => origin;
+  issuerUrl = () => issuer;
 
   provider = new Provider(issuer, {
     clients: opts.clients.map((c) => ({
@@ -213,6 +233,7 @@ export async function startTestIdp(opts: TestIdpOptions): Promise<TestIdp> {
     issuer,
     origin,
     tenantId,
+    commonIssuer: opts.shape === 'entra' ? `${origin}/common/v2.0` : null,
     signingKey,
     rogueKey,
     get forgeIdToken() {
