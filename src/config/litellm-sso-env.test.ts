@@ -88,6 +88,8 @@ describe('LiteLLM SSO environment → connections', () => {
       GENERIC_SCOPE: 'email profile groups',
       GENERIC_CLIENT_STATE: 'static-state',
       GENERIC_USER_ID_ATTRIBUTE: 'preferred_username',
+      GENERIC_USER_EMAIL_ATTRIBUTE: 'mail',
+      GENERIC_USER_ROLE_ATTRIBUTE: 'realm_access.roles',
       GENERIC_SOMETHING_NEW: 'x',
     });
     expect(r.problems).toEqual([]);
@@ -96,6 +98,7 @@ describe('LiteLLM SSO environment → connections', () => {
       issuer: 'https://acme.okta.com/oauth2/default',
       client_id: '0oa1',
       scopes: ['openid', 'email', 'profile', 'groups'],
+      claims: { email: 'mail', roles: 'roles', groups: 'groups', name: 'name' },
     });
     expect(r.litellmRoutes?.connection).toBe('generic');
     const log = r.log.join('\n');
@@ -105,6 +108,8 @@ describe('LiteLLM SSO environment → connections', () => {
     expect(log).toContain('GENERIC_CLIENT_STATE: not used: Gatehouse makes a fresh random state');
     expect(log).toContain('GENERIC_USER_ID_ATTRIBUTE: not used');
     expect(log).toContain('GENERIC_SOMETHING_NEW: not used by Gatehouse');
+    expect(log).toContain('GENERIC_USER_EMAIL_ATTRIBUTE: claims.email = "mail"');
+    expect(log).toContain('GENERIC_USER_ROLE_ATTRIBUTE: not used, nested (dotted) claim paths');
   });
 
   it('both set: both connections, LiteLLM’s URLs go to microsoft as LiteLLM did', () => {

@@ -36,8 +36,16 @@ const TAKEN = new Set([
   'GENERIC_TOKEN_ENDPOINT',
   'GENERIC_USERINFO_ENDPOINT',
   'GENERIC_SCOPE',
+  'GENERIC_USER_EMAIL_ATTRIBUTE',
+  'GENERIC_USER_ROLE_ATTRIBUTE',
   'PROXY_BASE_URL',
 ]);
+
+/** LiteLLM attribute variables that name a claim Gatehouse also reads. */
+const CLAIM_VARS: [string, 'email' | 'roles'][] = [
+  ['GENERIC_USER_EMAIL_ATTRIBUTE', 'email'],
+  ['GENERIC_USER_ROLE_ATTRIBUTE', 'roles'],
+];
 
 /** What LiteLLM settings that Gatehouse does not take mean here instead. */
 const NOT_TAKEN: Record<string, string> = {
@@ -178,6 +186,22 @@ export function connectionsFromLiteLlmEnv(
     } else {
       const scopeRaw = value(env, 'GENERIC_SCOPE');
       const scopes = scopesFrom(scopeRaw ?? 'openid email profile');
+      const claims: Record<string, string> = {};
+      const claimLog: string[] = [];
+      for (const [name, key] of CLAIM_VARS) {
+        const v = value(env, name);
+        if (!v) continue;
+        if (v.includes('.')) {
+          claimLog.push(
+            `${name}: not used, nested (dotted) claim paths are not supported; the ${key} claim stays "${key}"`,
+          );
+        } else {
+          claims[key] = v;
+          claimLog.push(
+            `${name}: claims.${key} = "${v}", read from the verified id_token or userinfo`,
+          );
+        }
+      }
       const parsed = oidcConnectionSchema.safeParse({
         id: 'generic',
         type: 'oidc',
@@ -186,6 +210,7 @@ export function connectionsFromLiteLlmEnv(
         client_id: genClient,
         client_secret: secret,
         scopes,
+        claims,
       });
       if (!parsed.success) {
         problems.push(
@@ -218,6 +243,7 @@ export function connectionsFromLiteLlmEnv(
             ? `GENERIC_SCOPE: scopes ${scopes.join(' ')}${scopeRaw.split(/[\s,]+/).includes('openid') ? '' : ' (openid added: Gatehouse needs an id_token)'}`
             : 'generic: scopes openid email profile (LiteLLM’s default)',
         );
+        log.push(...claimLog);
         log.push(
           'generic: groups and roles come from the verified id_token, then from userinfo when the id_token lacks them; an access token is never decoded for claims',
         );
