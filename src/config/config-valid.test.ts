@@ -136,7 +136,9 @@ describe('a valid full configuration', () => {
             email_domains: ['acme.com'],
             jit: true,
             link_existing_by_email: false,
-            id_token_signed_response_alg: 'RS256',
+            enabled: true,
+            token_auth: 'client_secret_basic',
+            clock_tolerance: 120,
           },
           {
             id: 'entra',

@@ -80,24 +80,83 @@ const connectionCommon = {
   microsoft_graph: microsoftGraphSchema.optional(),
 };
 
-export const oidcConnectionSchema = z.strictObject({
-  ...connectionCommon,
-  type: z.literal('oidc'),
-  issuer: httpUrl,
-  client_id: z.string().min(1),
-  client_secret: z.string().min(1).optional(),
-  scopes: z.array(z.string().min(1)).default(['openid', 'profile', 'email']),
-  claims: z
-    .strictObject({
-      email: z.string().default('email'),
-      name: z.string().default('name'),
-      groups: z.string().default('groups'),
-      roles: z.string().default('roles'),
-    })
-    .prefault({}),
-  id_token_signed_response_alg: z.string().default('RS256'),
-  allowed_tenants: z.array(z.string().min(1)).optional(),
+// --- OIDC connection settings (issue 13) ------------------------------------------------------
+/** Asymmetric algorithms only: `none` and HS* (keyed with a public key) are never accepted. */
+export const ID_TOKEN_ALGS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+const idTokenAlg = z.enum(ID_TOKEN_ALGS, {
+  error: () => `must be one of ${ID_TOKEN_ALGS.join(', ')}`,
 });
+const MULTI_TENANT_ISSUER = /\/(common|organizations)\/v2\.0\/?$/;
+
+export const oidcConnectionSchema = z
+  .strictObject({
+    ...connectionCommon,
+    type: z.literal('oidc'),
+    enabled: z.boolean().default(true),
+    /** Claim shapes and identity rules; inferred from the issuer's host when absent. */
+    provider: z.enum(['okta', 'entra', 'generic']).optional(),
+    issuer: httpUrl,
+    client_id: z.string().min(1),
+    client_secret: z.string().min(1).optional(),
+    token_auth: z
+      .enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt'])
+      .default('client_secret_basic'),
+    /** PKCS#8 PEM private key for `token_auth: private_key_jwt`. */
+    private_key: z.string().min(1).optional(),
+    /** `kid` of that key as registered with the IdP. */
+    private_key_id: z.string().min(1).optional(),
+    scopes: z.array(z.string().min(1)).default(['openid', 'profile', 'email']),
+    claims: z
+      .strictObject({
+        email: z.string().default('email'),
+        name: z.string().default('name'),
+        groups: z.string().default('groups'),
+        roles: z.string().default('roles'),
+      })
+      .prefault({}),
+    /** The pinned id_token signing algorithm (default RS256). */
+    id_token_alg: idTokenAlg.optional(),
+    /** Older spelling of `id_token_alg`, kept working. */
+    id_token_signed_response_alg: idTokenAlg.optional(),
+    /** Seconds of clock difference accepted on exp/nbf/iat. */
+    clock_tolerance: z.number().int().min(0).max(600).default(120),
+    allowed_tenants: z.array(z.string().min(1)).optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (
+      c.id_token_alg !== undefined &&
+      c.id_token_signed_response_alg !== undefined &&
+      c.id_token_alg !== c.id_token_signed_response_alg
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['id_token_alg'],
+        message: 'differs from id_token_signed_response_alg; set only one',
+      });
+    }
+    // A missing client_secret / private_key is not an error here: it may be stored through the
+    // API. The OIDC core reports it (Test connection, sign-in error page) when it is needed.
+    if (MULTI_TENANT_ISSUER.test(c.issuer) && !c.allowed_tenants?.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowed_tenants'],
+        message:
+          'a multi-tenant issuer (common, organizations) accepts any tenant: list the allowed tenant ids',
+      });
+    }
+  });
+// --- end OIDC connection settings -------------------------------------------------------------
 
 export const samlConnectionSchema = z
   .strictObject({

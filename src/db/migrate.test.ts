@@ -13,6 +13,7 @@ const TABLES = [
   'org_memberships',
   'organizations',
   'settings',
+  'sso_login_states',
   'team_memberships',
   'teams',
   'users',
@@ -27,6 +28,7 @@ describe.each(dialects())('migrations (%s)', (dialect) => {
         '002_access',
         '003_identity_facts',
         '004_foundation',
+        '005_sso',
       ]);
       const tables = (await db.kysely.introspection.getTables()).map((t) => t.name);
       expect(tables).toEqual(expect.arrayContaining(TABLES));

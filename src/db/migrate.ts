@@ -10,6 +10,7 @@ import { core } from './migrations/001_core.js';
 import { access } from './migrations/002_access.js';
 import { identityFacts } from './migrations/003_identity_facts.js';
 import { foundation } from './migrations/004_foundation.js';
+import { sso } from './migrations/005_sso.js';
 
 /** Migrations are code, not files read at run time, so the built package carries them. */
 function migrations(dialect: Db['dialect']): Record<string, Migration> {
@@ -18,6 +19,7 @@ function migrations(dialect: Db['dialect']): Record<string, Migration> {
     '002_access': access,
     '003_identity_facts': identityFacts,
     '004_foundation': foundation(dialect),
+    '005_sso': sso,
   };
 }
 

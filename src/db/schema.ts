@@ -162,6 +162,17 @@ export interface ChangesTable {
   entity_id: string;
   at: string;
 }
+/** Sign-ins in progress (migration 005). */
+export interface SsoLoginStatesTable {
+  handle_hash: string;
+  connection_id: string;
+  protocol: string;
+  /** Sealed JSON (state, nonce, verifier or SAML request id), key derived from the handle. */
+  payload: string;
+  return_to: string;
+  created_at: string;
+  expires_at: string;
+}
 
 export interface Database {
   changes: ChangesTable;
@@ -176,4 +187,6 @@ export interface Database {
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
   settings: SettingsTable;
+  // SSO (issue 13), migration 005_sso
+  sso_login_states: SsoLoginStatesTable;
 }

@@ -24,6 +24,9 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, message: 'Too many requests.' },
   internal_error: { status: 500, message: 'Internal error.' },
   service_unavailable: { status: 503, message: 'The service is unavailable.' },
+  // SSO (issue 13): a sign-in through an identity provider did not complete.
+  sso_failed: { status: 400, message: 'Sign-in through the identity provider failed.' },
+  idp_unavailable: { status: 502, message: 'The identity provider could not be reached.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
