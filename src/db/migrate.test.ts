@@ -11,6 +11,7 @@ const TABLES = [
   'sessions',
   'org_memberships',
   'organizations',
+  'scim_user_attributes',
   'settings',
   'team_memberships',
   'teams',
@@ -21,7 +22,12 @@ describe.each(dialects())('migrations (%s)', (dialect) => {
   it('create every table on an empty database, then have nothing left to do', async () => {
     const db = await testDb(dialect, { migrate: false });
     try {
-      expect(await migrateToLatest(db)).toEqual(['001_core', '002_access', '003_identity_facts']);
+      expect(await migrateToLatest(db)).toEqual([
+        '001_core',
+        '002_access',
+        '003_identity_facts',
+        '007_scim',
+      ]);
       const tables = (await db.kysely.introspection.getTables()).map((t) => t.name);
       expect(tables).toEqual(expect.arrayContaining(TABLES));
       expect(await migrateToLatest(db)).toEqual([]);

@@ -153,6 +153,18 @@ export interface LoginFailuresTable {
   locked_until: string | null;
 }
 
+// --- SCIM (migration 007) ---
+/**
+ * One row per user SCIM has written: the SCIM User attributes without a column on `users`
+ * (name parts beyond given/family, emails, phoneNumbers, addresses, …, the enterprise
+ * extension under its URN), as a JSON object.
+ */
+export interface ScimUserAttributesTable {
+  user_id: string;
+  attributes: string;
+  updated_at: string;
+}
+
 export interface Database {
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
@@ -165,4 +177,6 @@ export interface Database {
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
   settings: SettingsTable;
+  // SCIM (migration 007)
+  scim_user_attributes: ScimUserAttributesTable;
 }
