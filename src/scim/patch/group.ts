@@ -1,5 +1,6 @@
 import { scimError } from '../errors.js';
 import type { Filter } from '../filter/ast.js';
+import { memberIds } from '../resources/group.js';
 import { isObject, type ScimObject } from '../resources/values.js';
 import { GROUP_RESOURCE } from '../schema/definitions.js';
 import { URN } from '../schema/types.js';
@@ -27,31 +28,6 @@ const isMembers = (op: PatchOperation) =>
   op.path !== undefined &&
   op.path.path.attr.toLowerCase() === 'members' &&
   (op.path.path.uri === undefined || op.path.path.uri.toLowerCase() === URN.group.toLowerCase());
-
-/** Member ids from `[{"value": "…"}, …]`; Entra adds `"$ref": null`, Okta `display`: both ignored. */
-function memberIds(value: unknown, where: string): string[] {
-  const list = Array.isArray(value) ? value : [value];
-  const ids: string[] = [];
-  for (const item of list) {
-    if (!isObject(item))
-      throw scimError(
-        'invalid_value',
-        `${where}: each member must be an object like {"value": "<user id>"}, got ${JSON.stringify(item)?.slice(0, 60)}.`,
-      );
-    const entries = Object.entries(item);
-    const id = entries.find(([k]) => k.toLowerCase() === 'value')?.[1];
-    const type = entries.find(([k]) => k.toLowerCase() === 'type')?.[1];
-    if (typeof id !== 'string' || id.trim() === '')
-      throw scimError('invalid_value', `${where}: a member needs a non-empty string "value".`);
-    if (type !== undefined && type !== null && String(type).toLowerCase() !== 'user')
-      throw scimError(
-        'invalid_value',
-        `${where}: only users can be members (got type ${JSON.stringify(type)}).`,
-      );
-    ids.push(id);
-  }
-  return [...new Set(ids)];
-}
 
 /** `members[value eq "a"]`, `members[value eq "a" or value eq "b"]`: the ids; else null. */
 function idsFromFilter(f: Filter): string[] | null {

@@ -153,7 +153,7 @@ function target(path: AttrPath, ctx: FilterContext) {
   const written = [path.uri, [path.attr, path.sub].filter(Boolean).join('.')]
     .filter(Boolean)
     .join(':');
-  if (!r || r.kind !== 'attribute')
+  if (r?.kind !== 'attribute')
     return bad(path.pos, `an attribute of ${ctx.rt.name}`, `'${written}'`);
   const t: Target | null = ctx.storage.target(r, ctx.d);
   if (!t) return bad(path.pos, 'an attribute that can be filtered', `'${written}'`);

@@ -95,13 +95,13 @@ function orderTerms(params: ListParams, ctx: FilterContext): Sql[] {
     throw e;
   }
   const r = resolvePath(ctx.rt, path);
-  if (!r || r.kind !== 'attribute')
+  if (r?.kind !== 'attribute')
     throw scimError(
       'invalid_value',
       `'sortBy': ${ctx.rt.name} has no attribute '${params.sortBy}'.`,
     );
   const t = ctx.storage.target(r, ctx.d);
-  if (!t || t.kind !== 'scalar')
+  if (t?.kind !== 'scalar')
     throw scimError('invalid_value', `'sortBy': cannot sort by '${params.sortBy}'.`);
   const o = t.operand;
   const value: Sql = o.orWhenNull ? sql`coalesce(${o.expr}, ${o.orWhenNull.expr})` : o.expr;

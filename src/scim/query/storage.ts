@@ -206,7 +206,7 @@ function membership(
 /** Groups are teams: `name` is displayName; members come from `team_memberships`. */
 export const TEAMS_STORAGE: StorageMap = {
   idColumn: col('teams.id'),
-  target(r, d) {
+  target(r) {
     const c = common('teams', r);
     if (c !== undefined) return c;
     if (r.attr.name === 'displayName') return scalar(text(col('teams.name'), false));

@@ -60,7 +60,7 @@ function complex(
 ): ScimObject | undefined {
   if (!isObject(v)) {
     // `"manager": "<id>"` (E-25): a bare string for a complex attribute that has a value.
-    if (typeof v === 'string' && findAttribute(def.subAttributes, 'value')) {
+    if (typeof v === 'string' && !def.multiValued && findAttribute(def.subAttributes, 'value')) {
       return v === '' ? undefined : { value: v };
     }
     throw invalid(name, 'an object', v);
