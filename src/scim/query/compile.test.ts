@@ -294,6 +294,19 @@ describe.each(dialects())('filters, sorting and paging in SQL (%s)', (dialect) =
       expect(await users({ sortBy: 'name.familyName' })).toEqual(['2', '4', '3', '1', '5', '6']);
     });
 
+    it('a multi-valued attribute sorts by its primary (else first) element (RFC 7644 §3.4.2.3)', async () => {
+      expect(await users({ sortBy: 'emails' })).toEqual(['1', '6', '2', '3', '4', '5']);
+      // Descending: unassigned first, and ties broken by id in the same direction.
+      expect(await users({ sortBy: 'emails.type', sortOrder: 'descending' })).toEqual([
+        '6',
+        '5',
+        '4',
+        '3',
+        '1',
+        '2',
+      ]);
+    });
+
     it('startIndex is 1-based; count pages; below 1 means 1, negative count means 0', async () => {
       expect(await users({ startIndex: '2', count: '2' })).toEqual(['2', '3']);
       expect(await users({ startIndex: '0', count: '1' })).toEqual(['1']);
@@ -346,7 +359,8 @@ describe.each(dialects())('filters, sorting and paging in SQL (%s)', (dialect) =
       expect(code({ startIndex: '99999999999999999999' })).toBe('invalid_value');
       expect(code({ sortOrder: 'sideways' })).toBe('invalid_value');
       expect(code({ sortBy: 'shoeSize' })).toBe('invalid_value');
-      expect(code({ sortBy: 'emails' })).toBe('invalid_value');
+      expect(code({ sortBy: 'groups' })).toBe('invalid_value');
+      expect(code({ sortBy: 'addresses' })).toBe('invalid_value');
       expect(code({ sortBy: 'a[b' })).toBe('invalid_value');
     });
 

@@ -24,6 +24,8 @@ export interface SqlDialect {
     keys: readonly string[],
     pred: (field: (sub: string) => Sql) => Sql,
   ): Sql;
+  /** A sub-attribute of the primary element of a JSON array, else of its first (for sortBy). */
+  firstElement(column: Sql, keys: readonly string[], sub: string): Sql;
   contains(haystack: Sql, needle: Sql): Sql;
   startsWith(haystack: Sql, needle: Sql): Sql;
   endsWith(haystack: Sql, needle: Sql): Sql;
@@ -43,6 +45,10 @@ const sqlite: SqlDialect = {
     sql`exists (select 1 from json_each(${column}, ${sql.lit(sqlitePath(keys))}) as e where ${pred(
       (sub) => sql`json_extract(e.value, ${sql.lit(sqlitePath([sub]))})`,
     )})`,
+  firstElement: (column, keys, sub) =>
+    sql`(select json_extract(e.value, ${sql.lit(sqlitePath([sub]))}) from json_each(${column}, ${sql.lit(
+      sqlitePath(keys),
+    )}) as e order by coalesce(json_extract(e.value, '$."primary"'), 0) desc, e.key limit 1)`,
   contains: (h, n) => sql`instr(${h}, ${n}) > 0`,
   startsWith: (h, n) => sql`substr(${h}, 1, length(${n})) = ${n}`,
   endsWith: (h, n) => sql`(length(${n}) = 0 or substr(${h}, -length(${n})) = ${n})`,
@@ -60,6 +66,10 @@ const postgres: SqlDialect = {
     sql`exists (select 1 from jsonb_array_elements(coalesce(${column}::jsonb #> ${sql.lit(
       pgArray(keys),
     )}, '[]'::jsonb)) as e(v) where ${pred((sub) => sql`(e.v ->> ${sql.lit(sub)})`)})`,
+  firstElement: (column, keys, sub) =>
+    sql`(select e.v ->> ${sql.lit(sub)} from jsonb_array_elements(coalesce(${column}::jsonb #> ${sql.lit(
+      pgArray(keys),
+    )}, '[]'::jsonb)) with ordinality as e(v, n) order by coalesce((e.v ->> 'primary') = 'true', false) desc, e.n limit 1)`,
   contains: (h, n) => sql`strpos(${h}, ${n}) > 0`,
   startsWith: (h, n) => sql`left(${h}, length(${n})) = ${n}`,
   endsWith: (h, n) => sql`right(${h}, length(${n})) = ${n}`,

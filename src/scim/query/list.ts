@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { ScimSyntaxError, scimError } from '../errors.js';
 import type { Filter } from '../filter/ast.js';
 import { parseAttrPath, parseFilter } from '../filter/parser.js';
-import { resolvePath } from '../schema/resolve.js';
+import { findAttribute, resolvePath } from '../schema/resolve.js';
 import { compileFilter, type FilterContext } from './compile.js';
 import type { Sql } from './dialect.js';
 
@@ -79,8 +79,8 @@ export interface ListSql {
 /**
  * ORDER BY for `sortBy`: unassigned values last when ascending (first when descending), the
  * id as the final key so pages do not overlap (Okta pages through whole directories, O-19).
- * A multi-valued attribute sorts by its primary (else first) element's value (RFC 7644
- * §3.4.2.3) only where that is a column; JSON multi-valued attributes cannot be sorted by.
+ * A multi-valued attribute sorts by its primary (else first) element's value, or the named
+ * sub-attribute (RFC 7644 §3.4.2.3); memberships (`groups`, `members`) cannot be sorted by.
  */
 function orderTerms(params: ListParams, ctx: FilterContext): Sql[] {
   const dir = sql.raw(params.descending ? 'desc' : 'asc');
@@ -101,9 +101,15 @@ function orderTerms(params: ListParams, ctx: FilterContext): Sql[] {
       `'sortBy': ${ctx.rt.name} has no attribute '${params.sortBy}'.`,
     );
   const t = ctx.storage.target(r, ctx.d);
-  if (t?.kind !== 'scalar')
-    throw scimError('invalid_value', `'sortBy': cannot sort by '${params.sortBy}'.`);
-  const o = t.operand;
+  const sub =
+    t?.kind === 'multi' ? (r.sub ?? findAttribute(r.attr.subAttributes, 'value')) : undefined;
+  const o =
+    t?.kind === 'scalar'
+      ? t.operand
+      : t?.kind === 'multi' && t.first && sub
+        ? t.first(sub)
+        : undefined;
+  if (!o) throw scimError('invalid_value', `'sortBy': cannot sort by '${params.sortBy}'.`);
   const value: Sql = o.orWhenNull ? sql`coalesce(${o.expr}, ${o.orWhenNull.expr})` : o.expr;
   let e = value;
   if (o.type === 'string' && !o.caseExact && !o.normalized) e = sql`lower(${e})`;

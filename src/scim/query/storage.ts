@@ -29,6 +29,8 @@ export type Target =
       attr: AttributeDef;
       /** `exists` an element for which `pred` holds; `field` gives a sub-attribute's operand. */
       some(pred: (field: (sub: AttributeDef) => Operand) => Sql): Sql;
+      /** The primary (else first) element's sub-attribute, for sortBy; absent: not sortable. */
+      first?: (sub: AttributeDef) => Operand;
     };
 
 export interface StorageMap {
@@ -62,6 +64,11 @@ function jsonTarget(
     return {
       kind: 'multi',
       attr,
+      first: (s) => ({
+        expr: d.firstElement(column, keys, s.name),
+        type: s.type,
+        caseExact: s.caseExact,
+      }),
       some: (pred) =>
         d.existsElement(column, keys, (field) =>
           pred((s) => ({
@@ -131,6 +138,15 @@ export const USERS_STORAGE: StorageMap = {
       return {
         kind: 'multi',
         attr: r.attr,
+        first: (s) => {
+          const own = stored.first?.(s) as Operand;
+          // Without SCIM emails, the Gatehouse email is the one (primary) email.
+          const fallback = s.name === 'value' ? sql`users.email` : sql`cast(null as text)`;
+          return {
+            ...own,
+            expr: sql`coalesce(${own.expr}, case when ${d.jsonValue(json, ['emails'])} is null then ${fallback} end)`,
+          };
+        },
         some: (pred) =>
           sql`(${stored.some(pred)} or (${d.jsonValue(json, ['emails'])} is null and users.email is not null and ${pred(
             (s) =>
