@@ -53,7 +53,7 @@ export function memberIds(value: unknown, where: string): string[] {
 export interface ParsedGroup {
   /** displayName and externalId. */
   resource: ScimObject;
-  /** The members sent; undefined when the body has no `members` (a PUT without them empties the team). */
+  /** The members sent; undefined when the body has no `members` (the caller decides what a PUT without them means). */
   memberIds: string[] | undefined;
   ignored: string[];
 }
