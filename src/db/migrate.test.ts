@@ -12,6 +12,7 @@ const TABLES = [
   'sessions',
   'org_memberships',
   'organizations',
+  'scim_user_attributes',
   'settings',
   'sso_login_states',
   'team_memberships',
@@ -29,6 +30,7 @@ describe.each(dialects())('migrations (%s)', (dialect) => {
         '003_identity_facts',
         '004_foundation',
         '005_sso',
+        '007_scim',
       ]);
       const tables = (await db.kysely.introspection.getTables()).map((t) => t.name);
       expect(tables).toEqual(expect.arrayContaining(TABLES));

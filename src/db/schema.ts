@@ -162,6 +162,7 @@ export interface ChangesTable {
   entity_id: string;
   at: string;
 }
+
 /** Sign-ins in progress (migration 005). */
 export interface SsoLoginStatesTable {
   handle_hash: string;
@@ -172,6 +173,17 @@ export interface SsoLoginStatesTable {
   return_to: string;
   created_at: string;
   expires_at: string;
+}
+
+/**
+ * One row per user SCIM has written: the SCIM User attributes without a column on `users`
+ * (name parts beyond given/family, emails, phoneNumbers, addresses, …, the enterprise
+ * extension under its URN), as a JSON object.
+ */
+export interface ScimUserAttributesTable {
+  user_id: string;
+  attributes: string;
+  updated_at: string;
 }
 
 export interface Database {
@@ -187,6 +199,6 @@ export interface Database {
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
   settings: SettingsTable;
-  // SSO (issue 13), migration 005_sso
   sso_login_states: SsoLoginStatesTable;
+  scim_user_attributes: ScimUserAttributesTable;
 }

@@ -24,9 +24,19 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, message: 'Too many requests.' },
   internal_error: { status: 500, message: 'Internal error.' },
   service_unavailable: { status: 503, message: 'The service is unavailable.' },
-  // SSO (issue 13): a sign-in through an identity provider did not complete.
+  // SSO: a sign-in through an identity provider did not complete.
   sso_failed: { status: 400, message: 'Sign-in through the identity provider failed.' },
   idp_unavailable: { status: 502, message: 'The identity provider could not be reached.' },
+  // SCIM (RFC 7644 §3.12): each renders with the scimType of the same name on /scim/v2.
+  invalid_filter: { status: 400, message: 'The filter syntax is invalid.' },
+  too_many: { status: 400, message: 'The request would return more results than allowed.' },
+  uniqueness: { status: 409, message: 'A value must be unique and is already taken.' },
+  mutability: { status: 400, message: 'The attribute cannot be modified.' },
+  invalid_syntax: { status: 400, message: 'The request body is not a valid SCIM message.' },
+  invalid_path: { status: 400, message: 'The attribute path is invalid.' },
+  no_target: { status: 400, message: 'The path matches no value.' },
+  invalid_value: { status: 400, message: 'A value is missing or of the wrong type.' },
+  precondition_failed: { status: 412, message: 'The resource has changed (If-Match failed).' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

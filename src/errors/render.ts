@@ -57,3 +57,36 @@ export const OPENAI_ERRORS = {
     contentType: 'application/json; charset=utf-8',
   }),
 };
+/** SCIM scimType per catalogue code (RFC 7644 Table 9). */
+const SCIM_TYPES: Partial<Record<AppError['code'], string>> = {
+  invalid_filter: 'invalidFilter',
+  too_many: 'tooMany',
+  uniqueness: 'uniqueness',
+  conflict: 'uniqueness',
+  mutability: 'mutability',
+  invalid_syntax: 'invalidSyntax',
+  invalid_request: 'invalidSyntax',
+  invalid_path: 'invalidPath',
+  no_target: 'noTarget',
+  invalid_value: 'invalidValue',
+};
+
+/** Which HTTP status each scimType may accompany: 409 is uniqueness only, the rest are 400s. */
+export function scimTypeFits(status: number, scimType: string): boolean {
+  if (scimType === 'uniqueness') return status === 409;
+  if (scimType === 'tooMany') return status === 400 || status === 413;
+  return status === 400;
+}
+
+/** RFC 7644 §3.12: `status` is a string; scimType only where the status allows it. */
+export function renderScimError(err: AppError): Record<string, unknown> {
+  const scimType = SCIM_TYPES[err.code];
+  return {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+    status: String(err.status),
+    ...(scimType && scimTypeFits(err.status, scimType) ? { scimType } : {}),
+    detail: err.message,
+  };
+}
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
