@@ -11,6 +11,8 @@ const TABLES = [
   'sessions',
   'org_memberships',
   'organizations',
+  'saml_assertions',
+  'saml_requests',
   'settings',
   'team_memberships',
   'teams',
@@ -21,7 +23,12 @@ describe.each(dialects())('migrations (%s)', (dialect) => {
   it('create every table on an empty database, then have nothing left to do', async () => {
     const db = await testDb(dialect, { migrate: false });
     try {
-      expect(await migrateToLatest(db)).toEqual(['001_core', '002_access', '003_identity_facts']);
+      expect(await migrateToLatest(db)).toEqual([
+        '001_core',
+        '002_access',
+        '003_identity_facts',
+        '006_saml',
+      ]);
       const tables = (await db.kysely.introspection.getTables()).map((t) => t.name);
       expect(tables).toEqual(expect.arrayContaining(TABLES));
       expect(await migrateToLatest(db)).toEqual([]);

@@ -165,4 +165,27 @@ export interface Database {
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
   settings: SettingsTable;
+
+  // --- SAML (issue 9, migration 006_saml): AuthnRequest ids and the assertion replay cache ---
+  saml_requests: SamlRequestsTable;
+  saml_assertions: SamlAssertionsTable;
+}
+
+// --- SAML (issue 9, migration 006_saml) ---
+
+/** An AuthnRequest a browser's login is waiting on: single use, bound to connection and browser. */
+export interface SamlRequestsTable {
+  id: string;
+  connection_id: string;
+  /** SHA-256 of the browser binding value (a cookie secret), never the value itself. */
+  binding_hash: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** An assertion id already used to sign in, kept until the assertion could no longer be valid. */
+export interface SamlAssertionsTable {
+  connection_id: string;
+  assertion_id: string;
+  expires_at: string;
 }
