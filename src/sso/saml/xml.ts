@@ -36,8 +36,11 @@ export function parseStrict(xml: string): ParseResult {
   let problem: string | null = null;
   const parser = new DOMParser({
     locator: {},
+    // Warnings too: xmldom only warns about an unclosed element, which is not XML.
     errorHandler: {
-      warning: () => undefined,
+      warning: (m: string) => {
+        problem ??= m;
+      },
       error: (m: string) => {
         problem ??= m;
       },
@@ -51,6 +54,9 @@ export function parseStrict(xml: string): ParseResult {
     doc = parser.parseFromString(xml, 'text/xml');
   } catch {
     return { ok: false, reason: 'malformed', message: 'is not well-formed XML' };
+  }
+  if (problem !== null && /Only one element can be added/.test(problem)) {
+    return { ok: false, reason: 'structure', message: 'has more than one root element' };
   }
   if (problem !== null || !doc) {
     return { ok: false, reason: 'malformed', message: 'is not well-formed XML' };
