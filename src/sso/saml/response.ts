@@ -8,7 +8,12 @@ import {
 } from './assertion.js';
 import { checkAssertion, checkSolicitation, checkStatus, type Expectations } from './checks.js';
 import { samlLibrary } from './library.js';
-import { checkAlgorithms, checkIdsAndSignatures, checkStructure } from './structure.js';
+import {
+  checkAlgorithms,
+  checkIdsAndSignatures,
+  checkIsResponse,
+  checkStructure,
+} from './structure.js';
 import {
   type AssertionReplayCache,
   fail,
@@ -210,10 +215,12 @@ export async function validateSamlResponse(
     clockToleranceMs: policy.clockToleranceMs,
     now: ctx.now,
   };
+  // An error status comes without an assertion, so it is named before the shape is checked.
   const early =
+    checkIsResponse(decoded.root) ??
     checkSolicitation(envelope, exp) ??
-    checkStructure(decoded.root) ??
     checkStatus(envelope) ??
+    checkStructure(decoded.root) ??
     checkAlgorithms(decoded.root, policy.allowSha1);
   if (early) return early;
 

@@ -43,6 +43,15 @@ export function checkStructure(root: Element): SamlFailure | null {
   return checkIdsAndSignatures(root);
 }
 
+export function checkIsResponse(root: Element): SamlFailure | null {
+  return isElement(root, NS.protocol, 'Response')
+    ? null
+    : fail(
+        'structure',
+        `The message is a ${root.localName ?? 'non-SAML element'}, not a SAML Response.`,
+      );
+}
+
 /** Unique IDs and one SignedInfo per Signature, for a Response or a decrypted assertion. */
 export function checkIdsAndSignatures(root: Element): SamlFailure | null {
   const ids = new Set<string>();

@@ -61,7 +61,8 @@ export class Browser {
   async request(
     url: string,
     init: { method?: 'GET' | 'POST'; form?: Record<string, string> } = {},
-  ): Promise<{ url: string; status: number; body: string }> {
+  ): Promise<{ url: string; status: number; body: string; location?: string }> {
+    const origin = new URL(url).origin;
     let current = url;
     let method = init.method ?? 'GET';
     let body: string | undefined = init.form
@@ -77,7 +78,11 @@ export class Browser {
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location) {
         await res.arrayBuffer();
-        current = new URL(location, current).toString();
+        const next = new URL(location, current);
+        // A redirect off the IdP (to the SP's logout URL, say) is where the browser would leave.
+        if (next.origin !== origin)
+          return { url: current, status: res.status, body: '', location: next.toString() };
+        current = next.toString();
         method = 'GET';
         body = undefined;
         continue;
@@ -114,8 +119,10 @@ export class Browser {
       const text = page.body
         .replace(/<[^>]+>/g, ' ')
         .replace(/\s+/g, ' ')
-        .slice(0, 600);
-      throw new LoginFailed(`no SAMLResponse form at ${page.url} (${page.status}): ${text}`);
+        .slice(0, 3000);
+      throw new LoginFailed(
+        `no SAMLResponse form (${page.status}): ${text} [at ${page.url.split('?')[0]}]`,
+      );
     }
     return { action, SAMLResponse: samlResponse, RelayState: inputValue(page.body, 'RelayState') };
   }

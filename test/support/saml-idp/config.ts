@@ -22,6 +22,8 @@ export interface SpRegistration {
   encryptTo?: string;
   /** Require AuthnRequests and logout messages signed by this SP certificate (PEM). */
   requireSignedRequests?: string;
+  /** Sign with RSA-SHA1 instead of RSA-SHA256 (Entra still offers it). */
+  sha1?: boolean;
 }
 
 export interface IdpConfigInput {
@@ -142,7 +144,7 @@ function spEntry(sp: SpRegistration): PhpValue {
     'assertion.encryption': Boolean(sp.encryptTo),
     'validate.authnrequest': Boolean(sp.requireSignedRequests),
     'validate.logout': Boolean(sp.requireSignedRequests),
-    'signature.algorithm': RSA_SHA256,
+    'signature.algorithm': sp.sha1 ? 'http://www.w3.org/2000/09/xmldsig#rsa-sha1' : RSA_SHA256,
     ...(keys.length ? { keys } : {}),
   };
 }
