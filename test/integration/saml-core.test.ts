@@ -19,6 +19,7 @@ import {
   ENTRA_USERS,
   type IdpFlavor,
   type IdpUser,
+  idpInitiatedLogin,
   loginAt,
   OKTA_ENTITY_ID,
   OKTA_USERS,
@@ -213,11 +214,7 @@ describe.skipIf(unavailable !== null)('SAML interop with SimpleSAMLphp', () => {
 
   it('IdP-initiated login is accepted when the connection allows it, RelayState carried', async () => {
     const c = await conn('entra', 'assertion-only', { policy: { allowIdpInitiated: true } });
-    const posted = await loginAt(
-      idp('entra').idpInitiatedUrl(c.sp.entityId, '/ui'),
-      'erin',
-      ENTRA_USERS.erin.password,
-    );
+    const posted = await idpInitiatedLogin(idp('entra'), c.sp.entityId, ENTRA_USERS.erin, '/ui');
     expect(posted.RelayState).toBe('/ui');
     const r = await acceptSamlResponse(c, PRESETS.entra, posted.SAMLResponse, {
       consumeRequest: async () => ({ ok: false, reason: 'unknown' }),

@@ -28,6 +28,7 @@ import {
 import {
   Browser,
   connectionFor,
+  idpInitiatedLogin,
   loginAt,
   OKTA_USERS,
   type SamlIdp,
@@ -455,11 +456,7 @@ describe.skipIf(unavailable !== null)(
 
     it('attack: unsolicited (IdP-initiated) response while IdP-initiated login is off is refused', async () => {
       const c = await conn(SP.assertion);
-      const posted = await loginAt(
-        idp.idpInitiatedUrl(c.sp.entityId),
-        alice.username,
-        alice.password,
-      );
+      const posted = await idpInitiatedLogin(idp, c.sp.entityId, alice);
       await refused(c, { b64: posted.SAMLResponse }, null, 'unsolicited');
     });
 

@@ -77,8 +77,8 @@ function readAttributes(assertion: Element): Record<string, string[]> {
 }
 
 /**
- * Reads an Assertion element. Returns null when the element is not something a NameID can be
- * trusted from: a NameID with elements inside it has no single text value.
+ * Reads an Assertion element, or says why it cannot be read: a NameID with elements inside it
+ * has no single text value to key a person on.
  */
 export function readAssertion(assertion: Element): AssertionFacts | { invalid: string } {
   const id = attr(assertion, 'ID');

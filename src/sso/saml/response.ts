@@ -46,7 +46,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export function decodePostedResponse(
   samlResponse: unknown,
   maxBytes: number,
-): SamlResult<{ xml: string; root: Element }> {
+): SamlResult<{ encoded: string; xml: string; root: Element }> {
   if (typeof samlResponse !== 'string' || samlResponse.length === 0) {
     return fail('malformed', 'The POST carries no SAMLResponse field.');
   }
@@ -71,7 +71,7 @@ export function decodePostedResponse(
   }
   const parsed = parseStrict(xml);
   if (!parsed.ok) return fail(parsed.reason, `The SAMLResponse ${parsed.message}.`);
-  return { ok: true, xml, root: parsed.root };
+  return { ok: true, encoded: samlResponse, xml, root: parsed.root };
 }
 
 /**

@@ -5,8 +5,10 @@ import {
   type SamlPolicy,
   type SpKey,
 } from '../../../src/sso/saml/types.js';
+import { loginAt, type PostedResponse } from './browser.js';
 import type { SpRegistration } from './config.js';
 import type { SamlIdp } from './server.js';
+import type { IdpUser } from './users.js';
 
 export { Browser, LoginFailed, loginAt, type PostedResponse } from './browser.js';
 export type { SigningMode, SpRegistration } from './config.js';
@@ -55,4 +57,14 @@ export async function connectionFor(
       ...opts.policy,
     },
   };
+}
+
+/** IdP-initiated login (the user clicks the app tile in Okta or My Apps): no AuthnRequest. */
+export function idpInitiatedLogin(
+  idp: SamlIdp,
+  spEntityId: string,
+  user: IdpUser,
+  relayState?: string,
+): Promise<PostedResponse> {
+  return loginAt(idp.idpInitiatedUrl(spEntityId, relayState), user.username, user.password);
 }
