@@ -32,6 +32,11 @@ export interface SamlIdentityProvider {
   ssoUrl: string;
   /** SingleLogoutService with the HTTP-Redirect binding, when the IdP offers one. */
   sloUrl?: string;
+  /**
+   * Issuer of the IdP's logout messages when it is not the entity id: Entra's LogoutResponse
+   * says `https://login.microsoftonline.com/{tid}/` while its assertions say `https://sts.windows.net/{tid}/`.
+   */
+  sloIssuer?: string;
   /** Every certificate the IdP may sign with (PEM or bare base64): rollover needs several. */
   certificates: readonly string[];
 }

@@ -137,7 +137,13 @@ function spEntry(sp: SpRegistration): PhpValue {
   }
   return {
     AssertionConsumerService: [{ Binding: POST, Location: sp.acsUrl }],
-    ...(sp.sloUrl ? { SingleLogoutService: [{ Binding: REDIRECT, Location: sp.sloUrl }] } : {}),
+    ...(sp.sloUrl
+      ? {
+          SingleLogoutService: [{ Binding: REDIRECT, Location: sp.sloUrl }],
+          // Sign LogoutResponses on the redirect binding, as Okta does.
+          'sign.logout': true,
+        }
+      : {}),
     NameIDFormat: PERSISTENT,
     'saml20.sign.response': sp.signing !== 'assertion-only',
     'saml20.sign.assertion': sp.signing !== 'response-only',
