@@ -258,5 +258,17 @@ describe.skipIf(unavailable !== null)(
       const { b64, requestId } = await rig.fresh(await rig.conn(SP.both));
       await rig.refused(c, { b64 }, requestId, 'policy');
     });
+
+    it('attack: deeply nested XML inside a real response is refused by a named check, not a crash', async () => {
+      const c = await rig.conn(SP.assertion);
+      const { xml, requestId } = await rig.fresh(c);
+      const depth = 20_000;
+      const nested = `<saml:Advice>${'<x>'.repeat(depth)}${'</x>'.repeat(depth)}</saml:Advice>`;
+      // Into the signed assertion (after its own Issuer, the document's second one).
+      const at = xml.indexOf('</saml:Issuer>', xml.indexOf('<saml:Assertion'));
+      const forged = `${xml.slice(0, at)}</saml:Issuer>${nested}${xml.slice(at + '</saml:Issuer>'.length)}`;
+      expect(forged.length).toBeGreaterThan(xml.length + depth * 7);
+      await rig.refused(c, { xml: forged }, requestId, 'assertion_signature');
+    });
   },
 );

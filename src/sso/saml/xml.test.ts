@@ -37,6 +37,18 @@ describe('strict XML parsing', () => {
       'alice@corp.example.evil.example',
     );
     expect(textOf(root('<n><![CDATA[a]]>b</n>'))).toBe('ab');
+    expect(textOf(root('<n>a<b>x</b>c</n>'))).toBe('axc');
+  });
+});
+
+describe('depth', () => {
+  it('attack: a response nested 36,000 levels deep (256 KiB) is walked without exhausting the stack', () => {
+    const depth = 36_000;
+    const xml = `<samlp:Response ${P} ID="_r"><saml:Assertion ID="_a"/>${'<x>'.repeat(depth)}${'</x>'.repeat(depth)}</samlp:Response>`;
+    const r = parseStrict(xml);
+    if (!r.ok) throw new Error(r.message);
+    expect(checkStructure(r.root)).toBeNull();
+    expect(textOf(r.root)).toBe('');
   });
 });
 

@@ -101,12 +101,26 @@ export function child(parent: Element, ns: string, local: string): Element | nul
   return children(parent, ns, local)[0] ?? null;
 }
 
-/** Every element below `root` (document order), root included. */
-export function* descendants(root: Element): Generator<Element> {
-  yield root;
-  for (let n = root.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === ELEMENT_NODE) yield* descendants(n as Element);
+/** Every node below `root` in document order, root included; iterative, so depth cannot exhaust the stack. */
+function* nodesOf(root: Node): Generator<Node> {
+  const stack: Node[] = [root];
+  for (let n = stack.pop(); n; n = stack.pop()) {
+    yield n;
+    const kids: Node[] = [];
+    for (let c = n.firstChild; c; c = c.nextSibling) kids.push(c);
+    for (let i = kids.length - 1; i >= 0; i--) {
+      const k = kids[i];
+      if (k) stack.push(k);
+    }
   }
+}
+
+/**
+ * Every element below `root` (document order), root included. A response nested tens of
+ * thousands of levels deep must not exhaust the stack, hence no recursion.
+ */
+export function* descendants(root: Element): Generator<Element> {
+  for (const n of nodesOf(root)) if (n.nodeType === ELEMENT_NODE) yield n as Element;
 }
 
 /**
@@ -116,9 +130,8 @@ export function* descendants(root: Element): Generator<Element> {
  */
 export function textOf(el: Element): string {
   let out = '';
-  for (let n = el.firstChild; n; n = n.nextSibling) {
+  for (const n of nodesOf(el)) {
     if (n.nodeType === TEXT_NODE || n.nodeType === CDATA_SECTION_NODE) out += n.nodeValue ?? '';
-    else if (n.nodeType === ELEMENT_NODE) out += textOf(n as Element);
   }
   return out;
 }
