@@ -12,6 +12,8 @@ const TABLES = [
   'sessions',
   'org_memberships',
   'organizations',
+  'saml_assertions',
+  'saml_requests',
   'scim_user_attributes',
   'settings',
   'sso_login_states',
@@ -30,6 +32,7 @@ describe.each(dialects())('migrations (%s)', (dialect) => {
         '003_identity_facts',
         '004_foundation',
         '005_sso',
+        '006_saml',
         '007_scim',
       ]);
       const tables = (await db.kysely.introspection.getTables()).map((t) => t.name);

@@ -201,4 +201,23 @@ export interface Database {
   settings: SettingsTable;
   sso_login_states: SsoLoginStatesTable;
   scim_user_attributes: ScimUserAttributesTable;
+  saml_requests: SamlRequestsTable;
+  saml_assertions: SamlAssertionsTable;
+}
+
+/** An AuthnRequest a browser's login is waiting on: single use, bound to connection and browser. */
+export interface SamlRequestsTable {
+  id: string;
+  connection_id: string;
+  /** SHA-256 of the browser binding value (a cookie secret), never the value itself. */
+  binding_hash: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** An assertion id already used to sign in, kept until the assertion could no longer be valid. */
+export interface SamlAssertionsTable {
+  connection_id: string;
+  assertion_id: string;
+  expires_at: string;
 }
