@@ -12,6 +12,7 @@ import type { Db } from './db/connect.js';
 import { installModelRoutes } from './gateway/models.js';
 import { type DeclaredRoute, managementApi } from './http/api.js';
 import { installErrorHandling } from './http/errors.js';
+import { installUi } from './http/ui.js';
 import './http/plugin-types.js';
 import { type BackgroundGroupSync, backgroundGroupSync } from './groupsync/background.js';
 import {
@@ -40,6 +41,8 @@ export interface AppDeps {
   changes?: ChangeBus;
   /** Microsoft Graph client settings (tests shorten waits); defaults are production values. */
   graphOptions?: GraphClientOptions;
+  /** The built admin SPA served at /ui/ (default: the package's dist/ui). */
+  uiRoot?: string;
 }
 
 export interface Gatehouse {
@@ -103,6 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
 
   installMetrics(app);
   installHealth(app, deps.db);
+  await installUi(app, deps.uiRoot ? { root: deps.uiRoot } : {});
   installModelRoutes(app, {
     models: config.models,
     auth,

@@ -23,7 +23,12 @@ export interface TestApp extends Gatehouse {
 export async function testApp(
   dialect: Dialect,
   file: Record<string, unknown> = {},
-  opts: { now?: () => Date; graphOptions?: GraphClientOptions; env?: Record<string, string> } = {},
+  opts: {
+    now?: () => Date;
+    graphOptions?: GraphClientOptions;
+    env?: Record<string, string>;
+    uiRoot?: string;
+  } = {},
 ): Promise<TestApp> {
   const db = await testDb(dialect);
   const { config } = fromObject(file, '(test)', undefined, {
@@ -35,6 +40,7 @@ export async function testApp(
     logger: false,
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.graphOptions ? { graphOptions: opts.graphOptions } : {}),
+    ...(opts.uiRoot ? { uiRoot: opts.uiRoot } : {}),
   });
   return {
     ...gh,
