@@ -33,14 +33,17 @@ export function ConfirmButton({
   onConfirm,
   busy,
   danger = true,
+  small = false,
 }: {
   label: string;
   confirmLabel: string;
   onConfirm: () => void;
   busy?: boolean;
   danger?: boolean;
+  small?: boolean;
 }) {
   const [asking, setAsking] = useState(false);
+  const size = small ? ' small' : '';
   if (!asking) {
     return (
       <button
@@ -57,7 +60,7 @@ export function ConfirmButton({
     <span className="confirm">
       <button
         type="button"
-        className={danger ? 'danger' : ''}
+        className={(danger ? 'danger' : '') + size}
         onClick={() => {
           setAsking(false);
           onConfirm();
@@ -66,7 +69,7 @@ export function ConfirmButton({
       >
         {confirmLabel}
       </button>
-      <button type="button" className="secondary" onClick={() => setAsking(false)}>
+      <button type="button" className={`secondary${size}`} onClick={() => setAsking(false)}>
         Cancel
       </button>
     </span>

@@ -1,11 +1,12 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useState } from 'react';
 import { api, query } from '../api/client.js';
-import type { AuditEvent, Page } from '../api/types.js';
+import { usePaged } from '../api/hooks.js';
+import type { AuditEvent, Page, User } from '../api/types.js';
 import { SelectField, TextField } from '../components/Fields.js';
 import { Empty, ErrorNote, Forbidden, Loading } from '../components/States.js';
 import { AUDIT_ACTIONS, AUTO_PAGES, inRange, olderCanMatch, TARGET_TYPES } from '../lib/audit.js';
-import { formatTime, localToIso } from '../lib/format.js';
+import { formatTime, localToIso, personName } from '../lib/format.js';
 import { useSession } from '../session.js';
 
 interface Filters {
@@ -53,6 +54,11 @@ export function AuditPage() {
     getNextPageParam: (last) => last.next_cursor,
     enabled: can('audit:read'),
   });
+  // Names for the ids in events; the ids stay visible, since filters take ids.
+  const users = usePaged<User>('/api/v1/users', { limit: 500 }, can('audit:read'));
+  const names = new Map(
+    (users.data?.pages.flatMap((p) => p.data) ?? []).map((u) => [u.id, personName(u)]),
+  );
   const all = events.data?.pages.flatMap((p) => p.data) ?? [];
   const shown = all.filter((e) => inRange(e.at, range));
   const oldest = all[all.length - 1]?.at;
@@ -149,7 +155,7 @@ export function AuditPage() {
                     {e.actor.id ? (
                       <>
                         {' '}
-                        <code>{e.actor.id}</code>
+                        {names.get(e.actor.id) ?? null} <code className="id">{e.actor.id}</code>
                       </>
                     ) : null}
                   </td>
@@ -157,7 +163,8 @@ export function AuditPage() {
                     <code>{e.action}</code>
                   </td>
                   <td>
-                    {e.target.type ?? '—'} {e.target.id ? <code>{e.target.id}</code> : null}
+                    {e.target.type ?? '—'} {e.target.id ? (names.get(e.target.id) ?? null) : null}
+                    {e.target.id ? <code className="id">{e.target.id}</code> : null}
                   </td>
                   <td>{e.ip ?? '—'}</td>
                   <td>

@@ -223,6 +223,7 @@ function KeyRow({
           ) : null}
           {mayDelete ? (
             <ConfirmButton
+              small
               label="Delete"
               confirmLabel={`Delete ${label}`}
               onConfirm={() => remove.mutate()}

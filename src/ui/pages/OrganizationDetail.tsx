@@ -85,6 +85,7 @@ function OrgMembers({ org }: { org: Organization }) {
                     </span>
                     {mayWrite ? (
                       <ConfirmButton
+                        small
                         label="Remove"
                         confirmLabel={`Remove ${s.source} membership`}
                         onConfirm={() => remove.mutate({ user: m.user_id, source: s.source })}

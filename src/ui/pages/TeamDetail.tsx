@@ -139,6 +139,7 @@ function Members({ team }: { team: Team }) {
                                   Make {s.role === 'admin' ? 'member' : 'admin'}
                                 </button>
                                 <ConfirmButton
+                                  small
                                   label="Remove"
                                   confirmLabel={`Remove ${s.source} membership`}
                                   onConfirm={() =>
