@@ -21,7 +21,8 @@ const VIEWER_PASSWORD = 'viewer password 12345';
  * An IT admin walks every page of the admin UI in Chromium against a real Gatehouse (HTTP on
  * loopback, the built SPA, SQLite), signing in with the break-glass login.
  */
-describe.skipIf(!hasChromium)('admin UI in Chromium', () => {
+// A shared two-core machine: give each browser step room beyond the 30 s default.
+describe.skipIf(!hasChromium)('admin UI in Chromium', { timeout: 90_000 }, () => {
   let t: TestApp;
   let ui: { dir: string; remove(): void };
   let base: string;
@@ -446,7 +447,7 @@ describe.skipIf(!hasChromium)('admin UI in Chromium', () => {
   });
 });
 
-describe.skipIf(!hasChromium)('role mapping fixed in the config file', () => {
+describe.skipIf(!hasChromium)('role mapping fixed in the config file', { timeout: 90_000 }, () => {
   let t: TestApp;
   let ui: { dir: string; remove(): void };
   let browser: Browser;

@@ -48,7 +48,7 @@ export function ConfirmButton({
     return (
       <button
         type="button"
-        className={danger ? 'danger' : 'secondary'}
+        className={(danger ? 'danger' : 'secondary') + size}
         onClick={() => setAsking(true)}
         disabled={busy}
       >
@@ -60,7 +60,7 @@ export function ConfirmButton({
     <span className="confirm">
       <button
         type="button"
-        className={(danger ? 'danger' : '') + size}
+        className={(danger ? 'danger' : '') + size || undefined}
         onClick={() => {
           setAsking(false);
           onConfirm();
