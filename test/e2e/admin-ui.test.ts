@@ -34,7 +34,11 @@ describe.skipIf(!hasChromium)('admin UI in Chromium', { timeout: 90_000 }, () =>
     ui = await buildUi();
     t = await testApp(
       'sqlite',
-      { auth: { local_login: { allowed_roles: ['proxy_admin', 'internal_user_viewer'] } } },
+      {
+        auth: {
+          local_login: { allowed_roles: ['proxy_admin', 'internal_user', 'internal_user_viewer'] },
+        },
+      },
       { uiRoot: ui.dir },
     );
     await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -422,6 +426,42 @@ describe.skipIf(!hasChromium)('admin UI in Chromium', { timeout: 90_000 }, () =>
       expect(status.body.error.code).toBe('forbidden');
     } finally {
       await viewer.close();
+    }
+  });
+
+  it("a team admin (internal_user) manages the team's members but sees no team edit or delete", async () => {
+    const password = 'team lead password 1';
+    expectStatus(
+      await t.call({
+        method: 'POST',
+        url: '/api/v1/users',
+        payload: {
+          email: 'tom.lead@acme.com',
+          display_name: 'Tom Lead',
+          role: 'internal_user',
+          password,
+          teams: [{ team_id: state.teamId, role: 'admin' }],
+        },
+      }),
+      201,
+    );
+    const lead = await openBrowser(base);
+    try {
+      await signIn(lead.page, 'tom.lead@acme.com', password);
+      const menu = await lead.page.getByRole('navigation', { name: 'Main' }).textContent();
+      expect(menu).not.toContain('Users');
+      expect(menu).not.toContain('Organizations');
+      await lead.page.getByRole('link', { name: 'Production LLM Evals' }).click();
+      await lead.page.getByRole('heading', { name: 'Production LLM Evals' }).waitFor();
+      await lead.page.getByRole('form', { name: 'Add member' }).waitFor();
+      // No user list for this role: the person is named by id.
+      await lead.page.getByLabel('Add person (user id)').waitFor();
+      expect(await lead.page.getByRole('button', { name: 'Edit team' }).count()).toBe(0);
+      expect(await lead.page.getByRole('button', { name: 'Delete team' }).count()).toBe(0);
+      await nav(lead.page, 'Keys').click();
+      await lead.page.getByRole('button', { name: 'Create key' }).waitFor();
+    } finally {
+      await lead.close();
     }
   });
 
