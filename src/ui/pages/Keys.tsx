@@ -166,6 +166,7 @@ function KeyRow({
   );
   const remove = useAction(() => api.del(`/api/v1/keys/${encodeURIComponent(k.id)}`), KEY_READS);
   const owner = k.user_id ? owners.get(k.user_id) : undefined;
+  const team = k.team_id ? teams.get(k.team_id) : undefined;
   const label = k.name ?? k.key_preview;
   return (
     <tr>
@@ -184,8 +185,13 @@ function KeyRow({
           <code>{k.user_id}</code>
         )}
       </td>
-      <td>{k.team_id ? (teams.get(k.team_id)?.name ?? <code>{k.team_id}</code>) : '—'}</td>
-      <td>{formatModels(k.models)}</td>
+      <td>{k.team_id ? (team?.name ?? <code>{k.team_id}</code>) : '—'}</td>
+      <td>
+        {/* An empty key list defers to the team's (the narrowest non-empty list applies). */}
+        {k.models.length === 0 && team
+          ? `As team: ${formatModels(team.models)}`
+          : formatModels(k.models)}
+      </td>
       <td>{formatBudget(k.max_budget, k.budget_duration)}</td>
       <td>
         {k.blocked ? (
