@@ -27,6 +27,7 @@ import {
   microsoftGraphClient,
 } from './groupsync/microsoft-graph.js';
 import { surfaceRegistry } from './http/errors.js';
+import { installUi } from './http/ui.js';
 import { type ChangeBus, localChangeBus, pruneFeed } from './identity/changes.js';
 import { identitiesService } from './identity/identities.js';
 import { membershipsService } from './identity/memberships.js';
@@ -56,6 +57,8 @@ export interface AppDeps {
    * notification, another instance's write). Default 1 s.
    */
   feedPollMs?: number;
+  /** The built admin SPA served at /ui/ (default: the package's dist/ui). */
+  uiRoot?: string;
 }
 
 /** Every service the app composes, for the CLI (bootstrap) and tests. */
@@ -156,6 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
 
   installMetrics(app);
   installHealth(app, deps.db);
+  await installUi(app, deps.uiRoot ? { root: deps.uiRoot } : {});
   installModelRoutes(app, {
     models: config.models,
     auth,

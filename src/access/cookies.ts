@@ -1,8 +1,7 @@
 import type { FastifyReply } from 'fastify';
+import { CSRF_COOKIE, SESSION_COOKIE } from './cookie-names.js';
 
-export const SESSION_COOKIE = 'gh_session';
-export const CSRF_COOKIE = 'gh_csrf';
-export const CSRF_HEADER = 'x-csrf-token';
+export { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from './cookie-names.js';
 
 export interface CookiePolicy {
   secure: boolean;

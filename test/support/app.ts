@@ -35,6 +35,7 @@ export async function testApp(
     changes?: ChangeBus;
     /** The key cache's feed poll; off (an hour) unless a test is about it. */
     feedPollMs?: number;
+    uiRoot?: string;
   } = {},
 ): Promise<TestApp> {
   const db = await testDb(dialect);
@@ -49,6 +50,7 @@ export async function testApp(
     ...(opts.graphOptions ? { graphOptions: opts.graphOptions } : {}),
     ...(opts.changes ? { changes: opts.changes } : {}),
     feedPollMs: opts.feedPollMs ?? 3_600_000,
+    ...(opts.uiRoot ? { uiRoot: opts.uiRoot } : {}),
   });
   return {
     ...gh,
