@@ -1,4 +1,5 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { ScryptParams } from '../../src/access/passwords.js';
 import { buildApp, type Gatehouse } from '../../src/app.js';
 import { fromObject } from '../../src/config/load.js';
 import type { GatehouseConfig } from '../../src/config/types.js';
@@ -27,7 +28,13 @@ export interface TestApp extends Gatehouse {
 export async function testApp(
   dialect: Dialect,
   file: Record<string, unknown> = {},
-  opts: { now?: () => Date; graphOptions?: GraphClientOptions; env?: Record<string, string> } = {},
+  opts: {
+    now?: () => Date;
+    graphOptions?: GraphClientOptions;
+    env?: Record<string, string>;
+    /** Cheaper password hashing, for tests that are not about its cost. */
+    scrypt?: ScryptParams;
+  } = {},
 ): Promise<TestApp> {
   const db = await testDb(dialect);
   const { config } = fromObject(file, '(test)', undefined, {
@@ -39,6 +46,7 @@ export async function testApp(
     logger: false,
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.graphOptions ? { graphOptions: opts.graphOptions } : {}),
+    ...(opts.scrypt ? { scrypt: opts.scrypt } : {}),
   });
   return {
     ...gh,
