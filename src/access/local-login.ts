@@ -68,7 +68,7 @@ export function localLogin(
   const lockoutMs = durationMs(policy.lockout) ?? 15 * 60_000;
   const counters = loginCounters(db, lockoutMs);
   const scrypt = deps.scrypt ?? SCRYPT_PARAMS;
-  // Checked when the account has no password, so both paths cost one scrypt at today's cost.
+  // Checked when no account matches or it has no password: every path costs one scrypt.
   const unmatchable = unmatchableHash(scrypt);
 
   async function audit(
