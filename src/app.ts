@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { cookiePolicy, installAuthRoutes } from './access/auth.routes.js';
 import { authenticator } from './access/authenticate.js';
 import { localLogin } from './access/local-login.js';
+import { hashPassword, type ScryptParams } from './access/passwords.js';
 import { sessionStore } from './access/sessions.js';
 import { auditRoutes } from './api/audit.routes.js';
 import type { ApiServices } from './api/deps.js';
@@ -59,6 +60,8 @@ export interface AppDeps {
   feedPollMs?: number;
   /** The built admin SPA served at /ui/ (default: the package's dist/ui). */
   uiRoot?: string;
+  /** The cost of new password hashes; only tests that are not about it pass a lower one. */
+  scrypt?: ScryptParams;
 }
 
 /** Every service the app composes, for the CLI (bootstrap) and tests. */
@@ -154,7 +157,14 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     mapping: () => effectiveMapping(ctx),
     groupSync: config.groupSync,
   });
-  const services: AppServices = { ctx, ...directory, sessions, keyCache, signIn };
+  const services: AppServices = {
+    ctx,
+    ...directory,
+    sessions,
+    keyCache,
+    signIn,
+    hashPassword: (password) => hashPassword(password, deps.scrypt),
+  };
   const auth = authenticator({ masterKey: config.masterKey, keys: keyCache, sessions, now });
 
   installMetrics(app);
@@ -167,7 +177,10 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     startedAt: Math.floor(now().getTime() / 1000),
   });
   installAuthRoutes(app, {
-    login: localLogin(ctx, sessions, config.auth.local_login),
+    login: localLogin(ctx, sessions, config.auth.local_login, {
+      users: directory.users,
+      scrypt: deps.scrypt,
+    }),
     sessions,
     cookies: cookiePolicy(config),
     ctx,

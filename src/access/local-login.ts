@@ -1,11 +1,22 @@
-import { randomBytes } from 'node:crypto';
 import { durationMs } from '../config/duration.js';
 import type { GlobalRole } from '../config/roles.js';
 import type { AuthConfig } from '../config/schema.js';
 import { AppError } from '../errors/catalogue.js';
+import type { Actor } from '../identity/actor.js';
 import { recordAudit } from '../identity/audit.js';
-import type { ServiceContext } from '../identity/write.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import type { UsersService } from '../identity/users.js';
+import { type ServiceContext, write } from '../identity/write.js';
+import { loginCounters, verdict } from './login-counters.js';
+import {
+  describeParams,
+  hashPassword,
+  needsRehash,
+  SCRYPT_PARAMS,
+  type ScryptParams,
+  storedParams,
+  unmatchableHash,
+  verifyPassword,
+} from './passwords.js';
 import type { SessionInfo, SessionStore } from './sessions.js';
 
 interface Counter {
@@ -30,20 +41,35 @@ export interface LoginResult {
   session: SessionInfo;
 }
 
+export interface LocalLoginDeps {
+  /** Redoes a weak hash after a successful login without ending the user's sessions. */
+  users: Pick<UsersService, 'rehashPassword'>;
+  /** The cost new hashes get; lower only in tests that are not about the cost. */
+  scrypt?: ScryptParams | undefined;
+}
+
+export interface LocalLogin {
+  login(name: string, password: string, meta: LoginMeta): Promise<LoginResult>;
+}
+
 /**
  * Break-glass login with a local password. It depends on nothing but the database, so it works
- * when every IdP is down. Failures are counted per login name (in the database, so every
- * instance agrees) and lock the name out for a while; every attempt is audited.
+ * when every IdP is down. Attempts are counted per login name and per client address (in the
+ * database, so every instance agrees) before the password is checked, and past the limit are
+ * refused without checking; every attempt is audited.
  */
 export function localLogin(
   ctx: ServiceContext,
   sessions: SessionStore,
   policy: AuthConfig['local_login'],
-) {
+  deps: LocalLoginDeps,
+): LocalLogin {
   const db = ctx.db.kysely;
   const lockoutMs = durationMs(policy.lockout) ?? 15 * 60_000;
-  // Verified against when the account does not exist, so both paths cost one scrypt.
-  const dummy = hashPassword(randomBytes(16).toString('hex'));
+  const counters = loginCounters(db, lockoutMs);
+  const scrypt = deps.scrypt ?? SCRYPT_PARAMS;
+  // Checked when no account matches or it has no password: every path costs one scrypt.
+  const unmatchable = unmatchableHash(scrypt);
 
   async function audit(
     action: 'auth.login_succeeded' | 'auth.login_failed',
@@ -62,54 +88,27 @@ export function localLogin(
     });
   }
 
-  /** Counts one failure on a counter; returns when it is now locked until, if it is. */
-  async function bump(counter: string, threshold: number): Promise<string | null> {
-    const now = ctx.now();
-    const row = await db
-      .selectFrom('login_failures')
-      .selectAll()
-      .where('login', '=', counter)
-      .executeTakeFirst();
-    const windowOpen = row && now.getTime() - Date.parse(row.first_failure_at) < lockoutMs;
-    const failures = windowOpen ? row.failures + 1 : 1;
-    const lockedUntil =
-      failures >= threshold ? new Date(now.getTime() + lockoutMs).toISOString() : null;
-    const values = {
-      failures,
-      first_failure_at: windowOpen ? row.first_failure_at : now.toISOString(),
-      locked_until: lockedUntil,
-    };
-    await db
-      .insertInto('login_failures')
-      .values({ login: counter, ...values })
-      .onConflict((oc) => oc.column('login').doUpdateSet(values))
-      .execute();
-    return lockedUntil;
-  }
-
-  async function fail(
-    counters: Counter[],
-    login: string,
-    userId: string | null,
-    meta: LoginMeta,
-  ): Promise<never> {
-    const now = ctx.now();
-    // Forget counters whose window has passed, so unknown names and addresses do not pile up.
-    const stale = new Date(now.getTime() - lockoutMs).toISOString();
-    await db
-      .deleteFrom('login_failures')
-      .where('first_failure_at', '<', stale)
-      .where((eb) =>
-        eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now.toISOString())]),
-      )
-      .execute();
-    const locked: string[] = [];
-    for (const c of counters) if (await bump(c.key, c.threshold)) locked.push(c.what);
-    const reason = ['wrong user name or password', ...locked.map((w) => `${w} locked out`)].join(
-      '; ',
-    );
-    await audit('auth.login_failed', userId, login, reason, meta);
-    throw new AppError('invalid_credentials', 'Wrong user name or password.');
+  /** Stores a hash at today's cost once the password is known right; never fails the login. */
+  async function upgradeHash(userId: string, stored: string, password: string, meta: LoginMeta) {
+    const from = storedParams(stored);
+    if (!from || !needsRehash(stored, scrypt)) return;
+    const actor: Actor = { type: 'user', id: userId, ip: meta.ip, requestId: meta.requestId };
+    try {
+      const to = await hashPassword(password, scrypt);
+      await write(ctx, actor, (s) =>
+        deps.users.rehashPassword(s, userId, {
+          from: stored,
+          to,
+          fromParams: describeParams(from),
+          toParams: describeParams(scrypt),
+        }),
+      );
+    } catch (err) {
+      ctx.log.warn(
+        { err, user_id: userId },
+        'password rehash failed; the old hash stays and is redone at the next login',
+      );
+    }
   }
 
   async function login(name: string, password: string, meta: LoginMeta): Promise<LoginResult> {
@@ -137,7 +136,7 @@ export function localLogin(
     }
     // One counter per account (user name and email share it; unknown names count per name),
     // and a looser one per client address against spraying many accounts from one place.
-    const counters: Counter[] = [
+    const attemptCounters: Counter[] = [
       {
         key: user ? `user:${user.id}` : `name:${login}`,
         threshold: policy.max_failures,
@@ -153,29 +152,41 @@ export function localLogin(
           ]
         : []),
     ];
-    const locks = await db
-      .selectFrom('login_failures')
-      .select(['login', 'locked_until'])
-      .where(
-        'login',
-        'in',
-        counters.map((c) => c.key),
-      )
-      .execute();
-    const until = locks
-      .map((l) => (l.locked_until ? Date.parse(l.locked_until) : 0))
-      .reduce((a, b) => Math.max(a, b), 0);
-    if (until > ctx.now().getTime()) {
+    // Counted before the slow check, so parallel guesses cannot all pass on one old count.
+    const now = ctx.now();
+    let retryAfterSeconds = 0;
+    const reached: Counter['what'][] = [];
+    const passed: Counter[] = [];
+    for (const c of attemptCounters) {
+      const counted = await counters.count(c.key, c.threshold, now);
+      const v = verdict(counted, c.threshold, now);
+      if (v.refuse) retryAfterSeconds = Math.max(retryAfterSeconds, v.retryAfterSeconds);
+      else {
+        passed.push(c);
+        if (counted.attempts >= c.threshold) reached.push(c.what);
+      }
+    }
+    if (retryAfterSeconds > 0) {
+      // Nothing was checked, so the counters that let it through get it back: a locked address
+      // must not use up the budget of the accounts it names, nor the other way round.
+      for (const c of passed) await counters.refund(c.key, c.threshold);
       await audit('auth.login_failed', user?.id ?? null, login, 'locked out', meta);
-      const seconds = Math.ceil((until - ctx.now().getTime()) / 1000);
       throw new AppError(
         'rate_limited',
-        `Too many failed attempts; try again in ${seconds} seconds.`,
+        `Too many failed attempts; try again in ${retryAfterSeconds} seconds.`,
+        undefined,
+        { retryAfterSeconds },
       );
     }
-    const ok = await verifyPassword(password, user?.password_hash ?? (await dummy));
-    if (!user?.password_hash || !ok) {
-      return fail(counters, login, user?.id ?? null, meta);
+    const stored = user?.password_hash ?? null;
+    const ok = await verifyPassword(password, stored ?? unmatchable);
+    if (!user || stored === null || !ok) {
+      await counters.prune(now);
+      const reason = ['wrong user name or password', ...reached.map((w) => `${w} locked out`)].join(
+        '; ',
+      );
+      await audit('auth.login_failed', user?.id ?? null, login, reason, meta);
+      throw new AppError('invalid_credentials', 'Wrong user name or password.');
     }
     if (user.active === 0) {
       await audit('auth.login_failed', user.id, login, 'user deactivated', meta);
@@ -195,11 +206,13 @@ export function localLogin(
         'Local login is not allowed for your role; sign in with SSO.',
       );
     }
-    // Success clears the account's counter; the address keeps its count for its window.
-    await db
-      .deleteFrom('login_failures')
-      .where('login', '=', counters[0]?.key ?? '')
-      .execute();
+    // Success clears the account's counter; the address only gets this attempt back, so a
+    // sprayer cannot reset it by signing in to an account of their own.
+    for (const c of attemptCounters) {
+      if (c.what === 'account') await counters.clear(c.key);
+      else await counters.refund(c.key, c.threshold);
+    }
+    await upgradeHash(user.id, stored, password, meta);
     const s = await sessions.create(user.id, 'password', meta);
     await audit('auth.login_succeeded', user.id, login, null, meta);
     return {
@@ -212,5 +225,3 @@ export function localLogin(
 
   return { login };
 }
-
-export type LocalLogin = ReturnType<typeof localLogin>;

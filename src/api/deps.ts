@@ -19,6 +19,8 @@ export interface ApiServices {
   identities: IdentitiesService;
   keys: KeysService;
   sessions: SessionStore;
+  /** Hashes a new local password at the configured cost. */
+  hashPassword(password: string): Promise<string>;
 }
 
 export interface ApiDeps {

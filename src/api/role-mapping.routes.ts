@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { roleMappingSchema } from '../config/schema.js';
 import { AppError } from '../errors/catalogue.js';
 import { parse } from '../http/validate.js';
+import { capFacts } from '../provisioning/caps.js';
 import { effectiveMapping, storeMapping } from '../provisioning/mapping.js';
 import { groupsInScope } from '../provisioning/scope.js';
 import { resolveRole } from '../roles/resolve.js';
@@ -54,16 +55,24 @@ export const roleMappingRoutes: ApiRoutes = (app, { services, write }) => {
     async (req) => {
       const body = parse(previewBody, req.body ?? {});
       const { mapping } = await effectiveMapping(ctx);
-      const groups = body.groups.map((g) =>
-        typeof g === 'string' ? { id: null, name: g } : { id: g.id ?? null, name: g.name ?? null },
-      );
-      const r = resolveRole(mapping, {
-        connection: body.connection ?? null,
-        groups,
+      // The same caps as a sign-in, so the preview answers what a sign-in would do.
+      const facts = capFacts({
+        groups: body.groups.map((g) =>
+          typeof g === 'string'
+            ? { id: null, name: g }
+            : { id: g.id ?? null, name: g.name ?? null },
+        ),
+        groupsComplete: true,
         claims: body.claims,
         roles: body.roles,
       });
-      const synced = groupsInScope(groups, ctx.config.groupSync, null);
+      const r = resolveRole(mapping, {
+        connection: body.connection ?? null,
+        groups: facts.groups,
+        claims: facts.claims,
+        roles: facts.roles,
+      });
+      const synced = groupsInScope(facts.groups, ctx.config.groupSync, null);
       const teams = [
         ...synced.map((g) => ({
           team: g.name ?? g.id ?? '',
@@ -82,6 +91,7 @@ export const roleMappingRoutes: ApiRoutes = (app, { services, write }) => {
           ...m,
           rule_definition: typeof m.rule === 'number' ? (mapping.rules[m.rule] ?? null) : null,
         })),
+        ...(facts.leftOut.length > 0 ? { left_out: facts.leftOut } : {}),
       };
     },
   );

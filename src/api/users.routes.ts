@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { assertAssignable, authorize, visibility } from '../access/guard.js';
-import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../access/passwords.js';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../access/passwords.js';
 import { invalid } from '../errors/catalogue.js';
 import { budgetFields, globalRole, id, teamRole } from '../http/fields.js';
 import { boolQuery, listQuery } from '../http/query.js';
@@ -92,7 +92,8 @@ export const userRoutes: ApiRoutes = (app, { services, write }) => {
         await authorize(db, subject, 'users:set_password', { kind: 'list' });
       for (const t of teams ?? [])
         await authorize(db, subject, 'team_members:write', { kind: 'team', id: t.team_id });
-      const passwordHash = password === undefined ? undefined : await hashPassword(password);
+      const passwordHash =
+        password === undefined ? undefined : await services.hashPassword(password);
       const user = await write(req, async (s) => {
         const u = await services.users.create(s, { ...input, password_hash: passwordHash });
         if (organization_id) {
@@ -138,7 +139,7 @@ export const userRoutes: ApiRoutes = (app, { services, write }) => {
     async (req, reply) => {
       const { id } = parse(idParam, req.params, 'path');
       const { password: pw } = parse(passwordBody, req.body);
-      const hash = pw === null ? null : await hashPassword(pw);
+      const hash = pw === null ? null : await services.hashPassword(pw);
       await write(req, (s) => services.users.setPassword(s, id, hash));
       return reply.status(204).send();
     },

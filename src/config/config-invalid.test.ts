@@ -58,7 +58,38 @@ describe('invalid configurations name the key path and the reason', () => {
       'a group_regex that does not compile',
       { role_mapping: { rules: [{ group_regex: 'team-(', role: 'internal_user' }] } },
       'role_mapping.rules[0].group_regex',
-      'is not a valid regular expression',
+      'is not a pattern RE2 accepts (missing closing ): `team-(`); RE2 has no backreferences or lookaround',
+    ],
+    [
+      'a group_regex with a backreference (RE2 has none)',
+      {
+        role_mapping: {
+          rules: [
+            { group: 'x', role: 'internal_user' },
+            { group_regex: '^(a)\\1$', role: 'internal_user' },
+          ],
+        },
+      },
+      'role_mapping.rules[1].group_regex',
+      'is not a pattern RE2 accepts (invalid escape sequence: `\\1`); RE2 has no backreferences or lookaround',
+    ],
+    [
+      'a group_regex with lookahead (RE2 has none)',
+      { role_mapping: { rules: [{ group_regex: '^(?!eng-)', role: 'internal_user' }] } },
+      'role_mapping.rules[0].group_regex',
+      'is not a pattern RE2 accepts (invalid or unsupported Perl syntax: `(?!`); RE2 has no backreferences or lookaround',
+    ],
+    [
+      'a group_sync.include pattern with lookbehind (RE2 has none)',
+      { group_sync: { include: ['^ml-', '(?<=eng-)platform'] } },
+      'group_sync.include[1]',
+      'is not a pattern RE2 accepts (invalid named capture: `(?<=eng-)platform`); RE2 has no backreferences or lookaround',
+    ],
+    [
+      'a group_regex too costly to match quickly',
+      { role_mapping: { rules: [{ group_regex: '.{600}x.{600}', role: 'internal_user' }] } },
+      'role_mapping.rules[0].group_regex',
+      'is too complex to match quickly (RE2 program size 1203, at most 1000); simplify it or split it into several rules',
     ],
     [
       'a rule with two matchers',

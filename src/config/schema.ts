@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs, isDuration } from './duration.js';
+import { compilePattern } from './pattern.js';
 import { GLOBAL_ROLES, ORG_ROLES, TEAM_ROLES } from './roles.js';
 
 const role = z.enum(GLOBAL_ROLES, {
@@ -195,14 +196,11 @@ export const connectionSchema = z.discriminatedUnion('type', [
   samlConnectionSchema,
 ]);
 
-const regex = z.string().refine((s) => {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, 'is not a valid regular expression');
+/** An admin's pattern: RE2 syntax, refused here (with the reason) if RE2 cannot run it. */
+const regex = z.string().superRefine((source, ctx) => {
+  const c = compilePattern(source);
+  if (!c.ok) ctx.addIssue({ code: 'custom', message: c.message });
+});
 
 export const roleRuleSchema = z
   .strictObject({

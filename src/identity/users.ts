@@ -60,6 +60,14 @@ export interface ProfileOptions {
   onTaken: 'refuse' | 'keep';
 }
 
+export interface PasswordRehash {
+  from: string;
+  to: string;
+  /** What each hash is made with (algorithm and cost, nothing secret), for the audit log. */
+  fromParams: string;
+  toParams: string;
+}
+
 export interface UserQuery {
   limit: number;
   cursor?: string | undefined;
@@ -85,6 +93,12 @@ export interface UsersService {
   ): Promise<{ user: User; changed: string[] }>;
   /** Sets or clears the local (break-glass) password; every session of the user ends. */
   setPassword(s: WriteScope, id: string, passwordHash: string | null): Promise<void>;
+  /**
+   * Swaps a password hash for a stronger hash of the same password (after a successful login):
+   * sessions stay. Only while the stored hash is still `from`, so a password changed meanwhile
+   * is never overwritten; returns whether it swapped.
+   */
+  rehashPassword(s: WriteScope, id: string, rehash: PasswordRehash): Promise<boolean>;
   setActive(s: WriteScope, id: string, active: boolean): Promise<User>;
   remove(s: WriteScope, id: string): Promise<void>;
 }
@@ -329,6 +343,24 @@ export function usersService(ctx: ServiceContext): UsersService {
           sessions_revoked: Number(revoked.numUpdatedRows),
         },
       });
+    },
+
+    async rehashPassword(s, id, rehash) {
+      const swapped = await s.trx
+        .updateTable('users')
+        .set({ password_hash: rehash.to })
+        .where('id', '=', id)
+        .where('password_hash', '=', rehash.from)
+        .executeTakeFirst();
+      if (Number(swapped.numUpdatedRows) === 0) return false;
+      await s.audit({
+        action: 'user.password_rehashed',
+        targetType: 'user',
+        targetId: id,
+        before: { hashing: rehash.fromParams },
+        after: { hashing: rehash.toParams },
+      });
+      return true;
     },
 
     async setActive(s, id, active) {

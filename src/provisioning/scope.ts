@@ -1,3 +1,4 @@
+import { patternOf } from '../config/pattern.js';
 import type { GroupSyncConfig } from '../config/schema.js';
 import type { GroupRef } from '../roles/types.js';
 import type { SyncGroup } from './reconcile.js';
@@ -14,7 +15,7 @@ export function groupsInScope(
   /** The app's assigned groups; null when they could not be read; undefined when not applicable (not Entra). */
   assignedToApp: ReadonlySet<string> | null | undefined,
 ): SyncGroup[] {
-  const include = policy?.include?.map((p) => new RegExp(p)) ?? null;
+  const include = policy?.include?.map(patternOf) ?? null;
   const out = new Map<string, SyncGroup>();
   for (const g of groups) {
     const name = g.name || null;

@@ -10,6 +10,7 @@ import { loginTaken, normalizeLogin, requireUserRow, toUser } from '../identity/
 import type { UsersService } from '../identity/users.js';
 import { type ServiceContext, type WriteScope, write } from '../identity/write.js';
 import { resolveRole } from '../roles/resolve.js';
+import { capFacts } from './caps.js';
 import type { EffectiveMapping } from './mapping.js';
 import { type ReconcileServices, reconcileMemberships } from './reconcile.js';
 import { groupsInScope } from './scope.js';
@@ -70,6 +71,12 @@ function emailDomain(email: string): string {
 export function mayLinkByEmail(policy: ConnectionPolicy, id: VerifiedIdentity): boolean {
   if (!id.email || !policy.linkExistingByEmail || !id.emailVerified) return false;
   return policy.emailDomains.map((d) => d.toLowerCase()).includes(emailDomain(id.email));
+}
+
+/** The identity with over-long and excess facts left out, and what was left out. */
+function withCaps(id: VerifiedIdentity): { id: VerifiedIdentity; leftOut: string[] } {
+  const { leftOut, ...facts } = capFacts(id);
+  return { id: { ...id, ...facts }, leftOut };
 }
 
 /**
@@ -138,6 +145,7 @@ export function signInService(deps: SignInDeps): SignInService {
     userId: string,
     id: VerifiedIdentity,
     created: boolean,
+    leftOut: readonly string[],
   ) {
     const resolution = resolveRole(mapping, {
       connection: id.connection,
@@ -157,6 +165,7 @@ export function signInService(deps: SignInDeps): SignInService {
       role,
       pinned,
       groups_complete: id.groupsComplete,
+      ...(leftOut.length > 0 ? { left_out: leftOut } : {}),
       at: s.now,
     });
     if (pinned) {
@@ -200,10 +209,11 @@ export function signInService(deps: SignInDeps): SignInService {
   }
 
   async function signIn(
-    id: VerifiedIdentity,
+    sent: VerifiedIdentity,
     policy: ConnectionPolicy,
     meta: SignInMeta = {},
   ): Promise<SignInResult> {
+    const { id, leftOut } = withCaps(sent);
     const actor: Actor = {
       type: 'sso',
       id: `sso:${id.connection}`,
@@ -233,7 +243,7 @@ export function signInService(deps: SignInDeps): SignInService {
             { source: `sso:${id.connection}`, onTaken: 'keep' },
           );
         }
-        const applied = await applyFacts(s, mapping, userId, id, created);
+        const applied = await applyFacts(s, mapping, userId, id, created, leftOut);
         await deps.identities.recordSignIn(
           s,
           { connection: id.connection, subject: id.subject },
@@ -254,6 +264,7 @@ export function signInService(deps: SignInDeps): SignInService {
             teams_removed: applied.sync.removed,
             teams_created: applied.sync.created,
             groups_complete: id.groupsComplete,
+            ...(leftOut.length > 0 ? { left_out: leftOut } : {}),
           },
         });
         return { user, created, ...applied };
@@ -278,11 +289,12 @@ export function signInService(deps: SignInDeps): SignInService {
     }
   }
 
-  async function resync(userId: string, id: VerifiedIdentity) {
+  async function resync(userId: string, sent: VerifiedIdentity) {
+    const { id, leftOut } = withCaps(sent);
     const actor: Actor = { type: 'system', id: `groupsync:${id.connection}` };
     const { mapping } = await deps.mapping();
     return write(ctx, actor, async (s) => {
-      const applied = await applyFacts(s, mapping, userId, id, false);
+      const applied = await applyFacts(s, mapping, userId, id, false, leftOut);
       const { added, removed, created } = applied.sync;
       if (added.length || removed.length || created.length) {
         await s.audit({

@@ -1,3 +1,4 @@
+import { type Pattern, patternOf } from '../config/pattern.js';
 import {
   GLOBAL_ROLES,
   type GlobalRole,
@@ -68,7 +69,7 @@ function groupLabels(g: GroupRef): string[] {
 function groupMatches(
   rule: RoleRuleConfig,
   groups: readonly GroupRef[],
-  compiled: RegExp | null,
+  compiled: Pattern | null,
 ): string[] {
   const hits = new Set<string>();
   for (const g of groups) {
@@ -96,7 +97,7 @@ export function resolveRole(mapping: RoleMappingConfig, facts: IdentityFacts): R
   const matched: Match[] = [];
   mapping.rules.forEach((rule, index) => {
     if (rule.connection !== undefined && rule.connection !== facts.connection) return;
-    const regex = rule.group_regex !== undefined ? new RegExp(rule.group_regex) : null;
+    const regex = rule.group_regex !== undefined ? patternOf(rule.group_regex) : null;
     const hits =
       rule.claim !== undefined
         ? claimMatches(rule, facts.claims)

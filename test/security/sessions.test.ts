@@ -4,6 +4,8 @@ import { dialects } from '../support/db.js';
 import { expectError, expectStatus } from '../support/json.js';
 
 const PASSWORD = 'break-glass-password-1';
+/** These tests are about sessions and lock-out, not hashing cost (that is passwords.test.ts). */
+const CHEAP_SCRYPT = { N: 2 ** 10, r: 8, p: 1 };
 
 interface LoginBody {
   user: { id: string; role: string };
@@ -52,7 +54,7 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
           },
         },
       },
-      { now: () => new Date(clock) },
+      { now: () => new Date(clock), scrypt: CHEAP_SCRYPT },
     );
     admin = expectStatus(
       await t.call({
@@ -461,7 +463,11 @@ describe.each(dialects())('sessions and break-glass login (%s)', (dialect) => {
 
 describe.each(dialects())('password spraying from one address (%s)', (dialect) => {
   it('locks the address after four times max_failures, across many accounts', async () => {
-    const t = await testApp(dialect, { auth: { local_login: { max_failures: 2 } } });
+    const t = await testApp(
+      dialect,
+      { auth: { local_login: { max_failures: 2 } } },
+      { scrypt: CHEAP_SCRYPT },
+    );
     try {
       for (let i = 0; i < 8; i++) {
         expectStatus(

@@ -1,4 +1,5 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { ScryptParams } from '../../src/access/passwords.js';
 import { buildApp, type Gatehouse } from '../../src/app.js';
 import { fromObject } from '../../src/config/load.js';
 import type { GatehouseConfig } from '../../src/config/types.js';
@@ -36,6 +37,8 @@ export async function testApp(
     /** The key cache's feed poll; off (an hour) unless a test is about it. */
     feedPollMs?: number;
     uiRoot?: string;
+    /** Cheaper password hashing, for tests that are not about its cost. */
+    scrypt?: ScryptParams;
   } = {},
 ): Promise<TestApp> {
   const db = await testDb(dialect);
@@ -51,6 +54,7 @@ export async function testApp(
     ...(opts.changes ? { changes: opts.changes } : {}),
     feedPollMs: opts.feedPollMs ?? 3_600_000,
     ...(opts.uiRoot ? { uiRoot: opts.uiRoot } : {}),
+    ...(opts.scrypt ? { scrypt: opts.scrypt } : {}),
   });
   return {
     ...gh,
