@@ -5,21 +5,42 @@ import type { ErrorCode } from '../errors/catalogue.js';
 import type { Change } from '../identity/changes.js';
 import { hashSecret } from './secret.js';
 
+/** A budget as stored (the gateway keeps the running spend in memory from here on). */
+export interface CachedBudget {
+  maxBudget: number | null;
+  budgetDuration: string | null;
+  /** Epoch ms of the next period reset, or null when the budget never resets. */
+  budgetResetAt: number | null;
+  spend: number;
+}
+
+export interface CachedRateLimits {
+  rpmLimit: number | null;
+  tpmLimit: number | null;
+}
+
 /** Everything the request hot path needs to know about a key, held in memory. */
-export interface CachedKey {
+export interface CachedKey extends CachedBudget, CachedRateLimits {
   id: string;
   hash: string;
   name: string | null;
   models: string[];
-  maxBudget: number | null;
-  spend: number;
-  rpmLimit: number | null;
-  tpmLimit: number | null;
   expiresAt: number | null;
   blocked: boolean;
   blockedReason: string | null;
-  user: { id: string; role: GlobalRole; active: boolean; models: string[] } | null;
-  team: { id: string; models: string[]; blocked: boolean } | null;
+  user:
+    | ({ id: string; role: GlobalRole; active: boolean; models: string[] } & CachedBudget &
+        CachedRateLimits)
+    | null;
+  team:
+    | ({
+        id: string;
+        models: string[];
+        blocked: boolean;
+        organization: ({ id: string; models: string[] } & CachedBudget) | null;
+      } & CachedBudget &
+        CachedRateLimits)
+    | null;
 }
 
 export type KeyCheck =
@@ -33,7 +54,12 @@ export type KeyCheck =
       message: string;
     };
 
-type Filter = { column: 'k.id' | 'k.user_id' | 'k.team_id'; value: string } | null;
+type Filter = {
+  column: 'k.id' | 'k.user_id' | 'k.team_id' | 't.organization_id';
+  value: string;
+} | null;
+
+const time = (iso: string | null): number | null => (iso ? Date.parse(iso) : null);
 
 /**
  * Keys by hash. Loaded whole at start, then refreshed entry by entry from change notifications
@@ -69,6 +95,11 @@ export class KeyCache {
         await this.reload({ column: 'k.user_id', value: c.id }, (k) => k.user?.id === c.id);
       else if (c.kind === 'team')
         await this.reload({ column: 'k.team_id', value: c.id }, (k) => k.team?.id === c.id);
+      else if (c.kind === 'org')
+        await this.reload(
+          { column: 't.organization_id', value: c.id },
+          (k) => k.team?.organization?.id === c.id,
+        );
     }
   };
 
@@ -121,12 +152,15 @@ export class KeyCache {
       .selectFrom('api_keys as k')
       .leftJoin('users as u', 'u.id', 'k.user_id')
       .leftJoin('teams as t', 't.id', 'k.team_id')
+      .leftJoin('organizations as o', 'o.id', 't.organization_id')
       .select([
         'k.id',
         'k.key_hash',
         'k.name',
         'k.models',
         'k.max_budget',
+        'k.budget_duration',
+        'k.budget_reset_at',
         'k.spend',
         'k.rpm_limit',
         'k.tpm_limit',
@@ -137,9 +171,27 @@ export class KeyCache {
         'u.role as user_role',
         'u.active as user_active',
         'u.models as user_models',
+        'u.max_budget as user_max_budget',
+        'u.budget_duration as user_budget_duration',
+        'u.budget_reset_at as user_budget_reset_at',
+        'u.spend as user_spend',
+        'u.rpm_limit as user_rpm_limit',
+        'u.tpm_limit as user_tpm_limit',
         't.id as team_id',
         't.models as team_models',
         't.blocked as team_blocked',
+        't.max_budget as team_max_budget',
+        't.budget_duration as team_budget_duration',
+        't.budget_reset_at as team_budget_reset_at',
+        't.spend as team_spend',
+        't.rpm_limit as team_rpm_limit',
+        't.tpm_limit as team_tpm_limit',
+        'o.id as org_id',
+        'o.models as org_models',
+        'o.max_budget as org_max_budget',
+        'o.budget_duration as org_budget_duration',
+        'o.budget_reset_at as org_budget_reset_at',
+        'o.spend as org_spend',
       ]);
     if (filter) q = q.where(filter.column, '=', filter.value);
     const rows = await q.execute();
@@ -149,10 +201,12 @@ export class KeyCache {
       name: r.name,
       models: readList(r.models, 'api_keys.models'),
       maxBudget: r.max_budget,
+      budgetDuration: r.budget_duration,
+      budgetResetAt: time(r.budget_reset_at),
       spend: r.spend,
       rpmLimit: r.rpm_limit,
       tpmLimit: r.tpm_limit,
-      expiresAt: r.expires_at ? Date.parse(r.expires_at) : null,
+      expiresAt: time(r.expires_at),
       blocked: bool(r.blocked),
       blockedReason: r.blocked_reason,
       user:
@@ -162,6 +216,12 @@ export class KeyCache {
               role: r.user_role as GlobalRole,
               active: bool(r.user_active),
               models: readList(r.user_models ?? '[]', 'users.models'),
+              maxBudget: r.user_max_budget,
+              budgetDuration: r.user_budget_duration,
+              budgetResetAt: time(r.user_budget_reset_at),
+              spend: r.user_spend ?? 0,
+              rpmLimit: r.user_rpm_limit,
+              tpmLimit: r.user_tpm_limit,
             }
           : null,
       team:
@@ -170,6 +230,23 @@ export class KeyCache {
               id: r.team_id,
               models: readList(r.team_models ?? '[]', 'teams.models'),
               blocked: bool(r.team_blocked ?? 0),
+              maxBudget: r.team_max_budget,
+              budgetDuration: r.team_budget_duration,
+              budgetResetAt: time(r.team_budget_reset_at),
+              spend: r.team_spend ?? 0,
+              rpmLimit: r.team_rpm_limit,
+              tpmLimit: r.team_tpm_limit,
+              organization:
+                r.org_id !== null
+                  ? {
+                      id: r.org_id,
+                      models: readList(r.org_models ?? '[]', 'organizations.models'),
+                      maxBudget: r.org_max_budget,
+                      budgetDuration: r.org_budget_duration,
+                      budgetResetAt: time(r.org_budget_reset_at),
+                      spend: r.org_spend ?? 0,
+                    }
+                  : null,
             }
           : null,
     }));
