@@ -47,6 +47,8 @@ export const modelEntrySchema = z.looseObject({
   model_info: z
     .looseObject({
       id: z.string().min(1).optional(),
+      // The model whose price applies (an Azure deployment name says nothing about it).
+      base_model: z.string().min(1).optional(),
       input_cost_per_token: money.optional(),
       output_cost_per_token: money.optional(),
     })
