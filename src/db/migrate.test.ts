@@ -12,6 +12,7 @@ const TABLES = [
   'org_memberships',
   'organizations',
   'settings',
+  'spend_logs',
   'team_memberships',
   'teams',
   'users',
@@ -21,7 +22,12 @@ describe.each(dialects())('migrations (%s)', (dialect) => {
   it('create every table on an empty database, then have nothing left to do', async () => {
     const db = await testDb(dialect, { migrate: false });
     try {
-      expect(await migrateToLatest(db)).toEqual(['001_core', '002_access', '003_identity_facts']);
+      expect(await migrateToLatest(db)).toEqual([
+        '001_core',
+        '002_access',
+        '003_identity_facts',
+        '008_spend',
+      ]);
       const tables = (await db.kysely.introspection.getTables()).map((t) => t.name);
       expect(tables).toEqual(expect.arrayContaining(TABLES));
       expect(await migrateToLatest(db)).toEqual([]);

@@ -3,6 +3,7 @@ import type { Db } from './connect.js';
 import { core } from './migrations/001_core.js';
 import { access } from './migrations/002_access.js';
 import { identityFacts } from './migrations/003_identity_facts.js';
+import { spend } from './migrations/008_spend.js';
 
 /** Migrations are code, not files read at run time, so the built package carries them. */
 function migrations(dialect: Db['dialect']): Record<string, Migration> {
@@ -10,6 +11,7 @@ function migrations(dialect: Db['dialect']): Record<string, Migration> {
     '001_core': core(dialect),
     '002_access': access,
     '003_identity_facts': identityFacts,
+    '008_spend': spend,
   };
 }
 

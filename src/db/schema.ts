@@ -153,6 +153,33 @@ export interface LoginFailuresTable {
   locked_until: string | null;
 }
 
+// --- Gateway spend (migration 008_spend) ---
+export interface SpendLogsTable {
+  id: string;
+  request_id: string;
+  created_at: string;
+  key_id: string | null;
+  user_id: string | null;
+  team_id: string | null;
+  organization_id: string | null;
+  operation: string;
+  model: string;
+  deployment: string | null;
+  provider: string | null;
+  upstream_model: string | null;
+  stream: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  usage_estimated: number;
+  cost: number;
+  latency_ms: number;
+  /** success | error | aborted */
+  status: string;
+  http_status: number;
+  error_code: string | null;
+}
+
 export interface Database {
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
@@ -165,4 +192,6 @@ export interface Database {
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
   settings: SettingsTable;
+  // --- Gateway spend (migration 008_spend) ---
+  spend_logs: SpendLogsTable;
 }
