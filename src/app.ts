@@ -9,7 +9,7 @@ import { durationMs } from './config/duration.js';
 import type { ConnectionConfig } from './config/schema.js';
 import type { GatehouseConfig } from './config/types.js';
 import type { Db } from './db/connect.js';
-import { installModelRoutes } from './gateway/models.js';
+import { type GatewayHandle, type GatewayOptions, installGateway } from './gateway/index.js';
 import { type DeclaredRoute, managementApi } from './http/api.js';
 import { installErrorHandling } from './http/errors.js';
 import './http/plugin-types.js';
@@ -40,6 +40,8 @@ export interface AppDeps {
   changes?: ChangeBus;
   /** Microsoft Graph client settings (tests shorten waits); defaults are production values. */
   graphOptions?: GraphClientOptions;
+  /** Gateway randomness, waits and spend write interval (tests); defaults are production values. */
+  gatewayOptions?: GatewayOptions;
 }
 
 export interface Gatehouse {
@@ -49,6 +51,8 @@ export interface Gatehouse {
   routes: readonly DeclaredRoute[];
   /** Background Entra group sync (started when `group_sync.background_interval` is set). */
   groupSync: BackgroundGroupSync;
+  /** The /v1 gateway: in-memory governance and the spend writer. */
+  gateway: GatewayHandle;
 }
 
 /** Composition root: builds one independent Gatehouse from its dependencies; no module state. */
@@ -101,13 +105,17 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
   const services = buildServices(ctx, keyCache, sessions);
   const auth = authenticator({ masterKey: config.masterKey, keys: keyCache, sessions, now });
 
-  installMetrics(app);
+  const registry = installMetrics(app);
   installHealth(app, deps.db);
-  installModelRoutes(app, {
-    models: config.models,
+  const gateway = await installGateway(app, {
+    config,
     auth,
     keys: keyCache,
+    db: deps.db,
+    registry,
+    now,
     startedAt: Math.floor(now().getTime() / 1000),
+    ...(deps.gatewayOptions ? { options: deps.gatewayOptions } : {}),
   });
   installAuthRoutes(app, {
     login: localLogin(ctx, sessions, config.auth.local_login),
@@ -155,5 +163,5 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     await groupSync.stop();
     await Promise.all([...graphClients.values()].map((c) => c.close()));
   });
-  return { app, services, routes, groupSync };
+  return { app, services, routes, groupSync, gateway };
 }
