@@ -3,6 +3,7 @@ import { buildApp, type Gatehouse } from '../../src/app.js';
 import { fromObject } from '../../src/config/load.js';
 import type { GatehouseConfig } from '../../src/config/types.js';
 import type { Dialect } from '../../src/db/connect.js';
+import type { GatewayOptions } from '../../src/gateway/index.js';
 import type { GraphClientOptions } from '../../src/groupsync/microsoft-graph.js';
 import { type TestDb, testDb } from './db.js';
 
@@ -23,7 +24,12 @@ export interface TestApp extends Gatehouse {
 export async function testApp(
   dialect: Dialect,
   file: Record<string, unknown> = {},
-  opts: { now?: () => Date; graphOptions?: GraphClientOptions; env?: Record<string, string> } = {},
+  opts: {
+    now?: () => Date;
+    graphOptions?: GraphClientOptions;
+    gatewayOptions?: GatewayOptions;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<TestApp> {
   const db = await testDb(dialect);
   const { config } = fromObject(file, '(test)', undefined, {
@@ -35,6 +41,7 @@ export async function testApp(
     logger: false,
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.graphOptions ? { graphOptions: opts.graphOptions } : {}),
+    ...(opts.gatewayOptions ? { gatewayOptions: opts.gatewayOptions } : {}),
   });
   return {
     ...gh,
