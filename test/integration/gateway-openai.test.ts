@@ -60,12 +60,10 @@ describe('gateway: OpenAI and OpenAI-compatible upstreams, through the openai SD
 
   it('hosted_vllm: api_base without /v1 gets it, and no Authorization when no api_key', async () => {
     const before = mock.requests.length;
-    await t
-      .openai(key)
-      .chat.completions.create({
-        model: 'local-llama',
-        messages: [{ role: 'user', content: 'Hi' }],
-      });
+    await t.openai(key).chat.completions.create({
+      model: 'local-llama',
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     const sent = mock.requests[before];
     expect(sent?.path).toBe('/v1/chat/completions');
     expect(sent?.body.model).toBe('meta-llama/Llama-3-8B');
@@ -156,15 +154,13 @@ describe('gateway: OpenAI and OpenAI-compatible upstreams, through the openai SD
 
   it('upstream 429 with Retry-After: the SDK gets a RateLimitError with Retry-After, after bounded retries', async () => {
     const before = mock.requests.length;
-    mock.next(
-      ...Array.from({ length: 3 }, () => ({
-        kind: 'error' as const,
-        status: 429,
-        type: 'rate_limit_error',
-        message: 'slow down',
-        headers: { 'retry-after': '30' },
-      })),
-    );
+    mock.next({
+      kind: 'error',
+      status: 429,
+      type: 'rate_limit_error',
+      message: 'slow down',
+      headers: { 'retry-after': '30' },
+    });
     const err = await t
       .openai(key)
       .chat.completions.create({
