@@ -66,24 +66,20 @@ describe('gateway: Azure OpenAI and Anthropic wire formats, through the openai S
   });
 
   it('azure: streaming asks for usage on API versions that have it, and not on older ones', async () => {
-    for await (const _ of await t
-      .openai(key)
-      .chat.completions.create({
-        model: 'gpt-4o',
-        messages: [{ role: 'user', content: 'Hi' }],
-        stream: true,
-      })) {
+    for await (const _ of await t.openai(key).chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    })) {
       // drain
     }
     expect(last()?.body.stream_options).toEqual({ include_usage: true });
     const chunks: string[] = [];
-    for await (const c of await t
-      .openai(key)
-      .chat.completions.create({
-        model: 'old-azure',
-        messages: [{ role: 'user', content: 'Hi' }],
-        stream: true,
-      })) {
+    for await (const c of await t.openai(key).chat.completions.create({
+      model: 'old-azure',
+      messages: [{ role: 'user', content: 'Hi' }],
+      stream: true,
+    })) {
       chunks.push(c.choices[0]?.delta.content ?? '');
     }
     expect(last()?.body.stream_options).toBeUndefined();
