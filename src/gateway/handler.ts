@@ -142,7 +142,12 @@ export async function handle(
       httpStatus: aborted ? 499 : e.status,
       code: aborted ? 'client_closed' : e.code,
     });
-    if (aborted) return;
+    if (aborted) {
+      // Nobody is left to answer: tell Fastify the response is handled, and drop the socket.
+      reply.hijack();
+      reply.raw.destroy();
+      return;
+    }
     throw err;
   }
 
@@ -168,6 +173,7 @@ export async function handle(
     usage = result.usage;
   } else {
     end = await relay(reply.raw, result.res.body, result.t, controller.signal);
+    if (end === 'aborted') reply.raw.destroy();
     usage = result.t.usage();
     if (!usage) {
       estimated = true;

@@ -22,6 +22,12 @@ export async function gatewayApp(
   const baseURL = `http://127.0.0.1:${port}/v1`;
   return {
     ...t,
+    async close() {
+      // The SDK's fetch may leave a connection that never carried a request; Fastify's
+      // 'idle' shutdown waits for it (Node does not count it idle), so the tests end it.
+      t.app.server.closeAllConnections();
+      await t.close();
+    },
     baseURL,
     openai: (key = MASTER_KEY, o = {}) =>
       new OpenAI({ apiKey: key, baseURL, maxRetries: 0, timeout: o.timeout ?? 10_000 }),
