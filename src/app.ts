@@ -10,6 +10,7 @@ import type { ConnectionConfig } from './config/schema.js';
 import type { GatehouseConfig } from './config/types.js';
 import type { Db } from './db/connect.js';
 import { type GatewayHandle, type GatewayOptions, installGateway } from './gateway/index.js';
+import { spendRoutes } from './gateway/spend.routes.js';
 import { type DeclaredRoute, managementApi } from './http/api.js';
 import { installErrorHandling } from './http/errors.js';
 import './http/plugin-types.js';
@@ -134,6 +135,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
         keyRoutes,
         auditRoutes,
         roleMappingRoutes,
+        spendRoutes,
       ],
       { services, auth },
       routes,
