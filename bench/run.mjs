@@ -108,11 +108,12 @@ if (SOAK) {
 
 const results = {};
 for (const s of scenarios) {
-  const r = (results[s.name] = {
+  const r = {
     floor: { lat: [], ttfb: [], rps: [], cpu: [] },
     gatehouse: { lat: [], ttfb: [], rps: [], cpu: [] },
     direct: { lat: [], ttfb: [] },
-  });
+  };
+  results[s.name] = r;
   for (let round = 0; round < ROUNDS; round++) {
     // Interleaved: direct, floor, gatehouse in every round, so drift on a shared machine hits all.
     for (const name of ['direct', 'floor', 'gatehouse']) {
