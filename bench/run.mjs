@@ -2,7 +2,7 @@
 // Proxies on core 0 (each alone while measured), mock and this load generator on core 1.
 // Interleaved rounds; CPU per request from /proc/<pid>/stat; results printed and written to
 // docs/benchmarks.md. `npm run bench -- --soak` runs the 10-minute RSS check instead.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { request, saturate, sequential } from './load.mjs';
@@ -189,5 +189,7 @@ doc = doc.includes('<!-- bench:start -->')
   ? doc.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, block)
   : `${doc}\n${block}\n`;
 writeFileSync(docPath, doc);
+// The project's formatter owns Markdown layout too (tables are aligned).
+execFileSync('npx', ['biome', 'format', '--write', 'docs/benchmarks.md'], { stdio: 'ignore' });
 stop();
 process.exit(0);
