@@ -1,7 +1,9 @@
 // Gatehouse as the benchmark runs it: auth by key, model access, budgets, rpm/tpm limits and
-// spend accounting all on, logging at info (to /dev/null), an in-memory SQLite store.
-import { createWriteStream } from 'node:fs';
+// spend accounting all on, logging at info (to /dev/null), SQLite in a temporary file.
+import { createWriteStream, mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildApp } from '../src/app.js';
 import { fromObject } from '../src/config/load.js';
 import { connect } from '../src/db/connect.js';
@@ -27,7 +29,8 @@ const { config } = fromObject(
   undefined,
   { env: { GATEHOUSE_MASTER_KEY: MASTER, DATABASE_URL: ':memory:' } },
 );
-const db = await connect(':memory:');
+// A file, as in production: the spend log table grows on disk, not in this process's RSS.
+const db = await connect(`file:${join(mkdtempSync(join(tmpdir(), 'gh-bench-')), 'bench.db')}`);
 await migrateToLatest(db);
 const gh = await buildApp({
   config,
@@ -74,3 +77,5 @@ await gh.app.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(
   `${JSON.stringify({ port: (gh.app.server.address() as AddressInfo).port, key: key.key })}\n`,
 );
+// A clean exit on SIGINT, so that --cpu-prof can write its profile.
+process.on('SIGINT', () => process.exit(0));
