@@ -128,7 +128,17 @@ export async function handle(
         retryAfterMs: deps.router.retryAfterMs,
         maxWaitMs: MAX_WAIT_MS,
       },
-      (d) => attempt(op, body, d, stream, wantsUsage, created, request.id, controller.signal, deps),
+      (d) =>
+        attempt(d, {
+          op,
+          body,
+          stream,
+          wantsUsage,
+          created,
+          requestId: request.id,
+          signal: controller.signal,
+          deps,
+        }),
       controller.signal,
     );
   } catch (err) {
@@ -195,16 +205,21 @@ export async function handle(
   });
 }
 
+/** What every attempt of one request shares. */
+interface AttemptContext {
+  op: Operation;
+  body: ClientBody;
+  stream: boolean;
+  wantsUsage: boolean;
+  created: number;
+  requestId: string;
+  signal: AbortSignal;
+  deps: GatewayDeps;
+}
+
 async function attempt(
-  op: Operation,
-  body: ClientBody,
   d: Routed,
-  stream: boolean,
-  wantsUsage: boolean,
-  created: number,
-  requestId: string,
-  signal: AbortSignal,
-  deps: GatewayDeps,
+  { op, body, stream, wantsUsage, created, requestId, signal, deps }: AttemptContext,
 ): Promise<Outcome<Result>> {
   try {
     if (d.adapter === 'fake') {
