@@ -40,11 +40,13 @@ export function failureOutcome(
     };
   }
   if (status === 401 || status === 403 || status === 404) {
+    // A provider's 401/403 text may quote (part of) Gatehouse's upstream key: never relay it.
+    const detail = status === 404 ? `: ${failure.message}` : '';
     return {
       ok: false,
       error: new AppError(
         'upstream_error',
-        `Deployment ${deployment} is misconfigured: its provider answered HTTP ${status}: ${failure.message}`,
+        `Deployment ${deployment} is misconfigured: its provider answered HTTP ${status}${detail}`,
       ),
       retryable: true,
       rateLimitedForMs: null,
