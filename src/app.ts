@@ -12,6 +12,7 @@ import { keyRoutes } from './api/keys.routes.js';
 import { meRoutes } from './api/me.routes.js';
 import { organizationRoutes } from './api/organizations.routes.js';
 import { roleMappingRoutes } from './api/role-mapping.routes.js';
+import { spendRoutes } from './api/spend.routes.js';
 import { API_SURFACE, type DeclaredRoute, managementApi } from './api/surface.js';
 import { teamRoutes } from './api/teams.routes.js';
 import { userRoutes } from './api/users.routes.js';
@@ -20,7 +21,7 @@ import type { ConnectionConfig } from './config/schema.js';
 import type { GatehouseConfig } from './config/types.js';
 import type { Db } from './db/connect.js';
 import { OPENAI_ERRORS } from './errors/render.js';
-import { installModelRoutes } from './gateway/models.js';
+import { type GatewayHandle, type GatewayOptions, installGateway } from './gateway/index.js';
 import { type BackgroundGroupSync, backgroundGroupSync } from './groupsync/background.js';
 import {
   type ClosableGraphClient,
@@ -62,6 +63,8 @@ export interface AppDeps {
   uiRoot?: string;
   /** The cost of new password hashes; only tests that are not about it pass a lower one. */
   scrypt?: ScryptParams;
+  /** Gateway randomness, waits and spend write interval (tests); defaults are production values. */
+  gatewayOptions?: GatewayOptions;
 }
 
 /** Every service the app composes, for the CLI (bootstrap) and tests. */
@@ -77,6 +80,8 @@ export interface Gatehouse {
   routes: readonly DeclaredRoute[];
   /** Background Entra group sync (started when `group_sync.background_interval` is set). */
   groupSync: BackgroundGroupSync;
+  /** The /v1 gateway: in-memory governance and the spend writer. */
+  gateway: GatewayHandle;
 }
 
 /** Entries older than this leave the change feed; a cache further behind reloads whole. */
@@ -167,14 +172,18 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
   };
   const auth = authenticator({ masterKey: config.masterKey, keys: keyCache, sessions, now });
 
-  installMetrics(app);
+  const registry = installMetrics(app);
   installHealth(app, deps.db);
   await installUi(app, deps.uiRoot ? { root: deps.uiRoot } : {});
-  installModelRoutes(app, {
-    models: config.models,
+  const gateway = await installGateway(app, {
+    config,
     auth,
     keys: keyCache,
+    db: deps.db,
+    registry,
+    now,
     startedAt: Math.floor(now().getTime() / 1000),
+    ...(deps.gatewayOptions ? { options: deps.gatewayOptions } : {}),
   });
   installAuthRoutes(app, {
     login: localLogin(ctx, sessions, config.auth.local_login, {
@@ -197,6 +206,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
         keyRoutes,
         auditRoutes,
         roleMappingRoutes,
+        spendRoutes,
       ],
       { services, auth },
       routes,
@@ -242,5 +252,5 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     await groupSync.stop();
     await Promise.all([...graphClients.values()].map((c) => c.close()));
   });
-  return { app, services, routes, groupSync };
+  return { app, services, routes, groupSync, gateway };
 }

@@ -38,6 +38,7 @@ export const ACTIONS = [
   'keys:update',
   'keys:delete',
   'audit:read',
+  'spend:read',
   'role_mapping:read',
   'role_mapping:write',
   'role_mapping:preview',
@@ -132,6 +133,13 @@ export const MATRIX: Record<Action, Row> = {
   },
 
   'audit:read': { proxy_admin: ALL, proxy_admin_viewer: ALL },
+  'spend:read': {
+    proxy_admin: ALL,
+    proxy_admin_viewer: ALL,
+    org_admin: ['org'],
+    internal_user: ['team_admin', 'own'],
+    internal_user_viewer: SELF,
+  },
   'role_mapping:read': { proxy_admin: ALL, proxy_admin_viewer: ALL },
   'role_mapping:write': { proxy_admin: ALL },
   'role_mapping:preview': { proxy_admin: ALL, proxy_admin_viewer: ALL },

@@ -188,8 +188,8 @@ describe('warnings', () => {
       general_settings: { alerting: ['slack'], master_key: 'sk-real-key' },
     });
     expect(warnings).toEqual([
-      'router_settings: not used by Gatehouse; ignored',
       'litellm_settings.drop_params: not used by Gatehouse; ignored',
+      'router_settings.routing_strategy: not used by Gatehouse; ignored',
       'general_settings.alerting: not used by Gatehouse; ignored',
       'litellm_settings.default_team_params.team_alias: not used by Gatehouse; ignored',
     ]);

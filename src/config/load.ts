@@ -3,7 +3,14 @@ import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type EnvRefProblem, resolveEnvRefs } from './env-refs.js';
-import { authSchema, type FileConfig, fileSchema, KNOWN_KEYS, type ModelEntry } from './schema.js';
+import {
+  authSchema,
+  type FileConfig,
+  fileSchema,
+  KNOWN_KEYS,
+  type ModelEntry,
+  routerConfig,
+} from './schema.js';
 import type { GatehouseConfig } from './types.js';
 
 export class ConfigError extends Error {
@@ -225,6 +232,7 @@ export function fromObject(
     trustProxy,
     masterKey: masterKey || undefined,
     models: f.model_list ?? BUILTIN_MODELS,
+    router: routerConfig(f),
     defaultTeamParams: f.litellm_settings?.default_team_params ?? {},
     defaultUserParams: f.litellm_settings?.default_internal_user_params ?? {},
     sso: { connections: f.sso?.connections ?? [] },

@@ -19,6 +19,7 @@ const fixedDuration = z
 const money = z.number().nonnegative();
 const limit = z.number().int().positive();
 const models = z.array(z.string().min(1));
+const seconds = z.number().positive();
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 export const modelEntrySchema = z.looseObject({
@@ -32,8 +33,40 @@ export const modelEntrySchema = z.looseObject({
     api_version: z.string().optional(),
     rpm: limit.optional(),
     tpm: limit.optional(),
+    // LiteLLM's per-deployment router and pricing keys.
+    weight: z.number().positive().optional(),
+    timeout: seconds.optional(),
+    stream_timeout: seconds.optional(),
+    max_retries: z.number().int().min(0).max(10).optional(),
+    input_cost_per_token: money.optional(),
+    output_cost_per_token: money.optional(),
+    organization: z.string().min(1).optional(),
+    // The built-in fake provider: a fixed reply instead of the echo, and a delay in seconds.
+    mock_response: z.string().optional(),
+    mock_delay: seconds.optional(),
   }),
-  model_info: z.record(z.string(), z.unknown()).optional(),
+  model_info: z
+    .looseObject({
+      id: z.string().min(1).optional(),
+      // The model whose price applies (an Azure deployment name says nothing about it).
+      base_model: z.string().min(1).optional(),
+      input_cost_per_token: money.optional(),
+      output_cost_per_token: money.optional(),
+    })
+    .optional(),
+});
+
+/** `[{"gpt-3.5-turbo": ["gpt-4o"]}, …]` as LiteLLM writes fallbacks. */
+const fallbacksSchema = z.array(z.record(z.string().min(1), z.array(z.string().min(1))));
+
+export const routerSettingsSchema = z.looseObject({
+  num_retries: z.number().int().min(0).max(10).optional(),
+  timeout: seconds.optional(),
+  stream_timeout: seconds.optional(),
+  allowed_fails: z.number().int().min(0).optional(),
+  cooldown_time: z.number().nonnegative().optional(),
+  retry_after: z.number().nonnegative().optional(),
+  fallbacks: fallbacksSchema.optional(),
 });
 
 export const defaultTeamParamsSchema = z.looseObject({
@@ -322,8 +355,12 @@ export const fileSchema = z.looseObject({
     .looseObject({
       default_team_params: defaultTeamParamsSchema.optional(),
       default_internal_user_params: defaultUserParamsSchema.optional(),
+      num_retries: z.number().int().min(0).max(10).optional(),
+      request_timeout: seconds.optional(),
+      fallbacks: fallbacksSchema.optional(),
     })
     .optional(),
+  router_settings: routerSettingsSchema.optional(),
   general_settings: z
     .looseObject({
       master_key: z.string().min(1).optional(),
@@ -345,6 +382,37 @@ export type RoleMappingConfig = z.infer<typeof roleMappingSchema>;
 export type RoleRuleConfig = z.infer<typeof roleRuleSchema>;
 export type GroupSyncConfig = z.infer<typeof groupSyncSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
+export type RouterSettings = z.infer<typeof routerSettingsSchema>;
+
+/** Routing as the gateway uses it: `router_settings` wins over `litellm_settings`, then defaults. */
+export interface RouterConfig {
+  numRetries: number;
+  timeoutMs: number;
+  streamTimeoutMs: number;
+  allowedFails: number;
+  cooldownMs: number;
+  retryAfterMs: number;
+  fallbacks: Record<string, string[]>;
+}
+
+export function routerConfig(f: FileConfig): RouterConfig {
+  const r = f.router_settings ?? {};
+  const l = f.litellm_settings ?? {};
+  const timeout = r.timeout ?? l.request_timeout ?? 600;
+  const fallbacks: Record<string, string[]> = {};
+  for (const entry of [...(l.fallbacks ?? []), ...(r.fallbacks ?? [])]) {
+    for (const [from, to] of Object.entries(entry)) fallbacks[from] = to;
+  }
+  return {
+    numRetries: r.num_retries ?? l.num_retries ?? 2,
+    timeoutMs: timeout * 1000,
+    streamTimeoutMs: (r.stream_timeout ?? timeout) * 1000,
+    allowedFails: r.allowed_fails ?? 3,
+    cooldownMs: (r.cooldown_time ?? 5) * 1000,
+    retryAfterMs: (r.retry_after ?? 0) * 1000,
+    fallbacks,
+  };
+}
 
 /** Keys Gatehouse knows at each level; anything else is reported as a warning, not an error. */
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
@@ -356,8 +424,24 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
     'role_mapping',
     'group_sync',
     'auth',
+    'router_settings',
   ],
-  litellm_settings: ['default_team_params', 'default_internal_user_params'],
+  litellm_settings: [
+    'default_team_params',
+    'default_internal_user_params',
+    'num_retries',
+    'request_timeout',
+    'fallbacks',
+  ],
+  router_settings: [
+    'num_retries',
+    'timeout',
+    'stream_timeout',
+    'allowed_fails',
+    'cooldown_time',
+    'retry_after',
+    'fallbacks',
+  ],
   general_settings: ['master_key', 'database_url'],
   'litellm_settings.default_team_params': [
     'max_budget',

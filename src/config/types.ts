@@ -6,6 +6,7 @@ import type {
   GroupSyncConfig,
   ModelEntry,
   RoleMappingConfig,
+  RouterConfig,
 } from './schema.js';
 
 /** The validated, resolved configuration every module receives. Nothing else reads the environment. */
@@ -27,6 +28,8 @@ export interface GatehouseConfig {
   trustProxy: boolean | number | string[];
   masterKey: string | undefined;
   models: ModelEntry[];
+  /** Retries, timeouts, cooldown and fallbacks between model names (gateway routing). */
+  router: RouterConfig;
   defaultTeamParams: DefaultTeamParams;
   defaultUserParams: DefaultUserParams;
   sso: { connections: ConnectionConfig[] };

@@ -17,6 +17,7 @@ const TABLES = [
   'scim_user_attributes',
   'settings',
   'sso_login_states',
+  'spend_logs',
   'team_memberships',
   'teams',
   'users',
@@ -34,6 +35,7 @@ describe.each(dialects())('migrations (%s)', (dialect) => {
         '005_sso',
         '006_saml',
         '007_scim',
+        '008_spend',
       ]);
       const tables = (await db.kysely.introspection.getTables()).map((t) => t.name);
       expect(tables).toEqual(expect.arrayContaining(TABLES));

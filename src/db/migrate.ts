@@ -13,6 +13,7 @@ import { foundation } from './migrations/004_foundation.js';
 import { sso } from './migrations/005_sso.js';
 import { saml } from './migrations/006_saml.js';
 import { scim } from './migrations/007_scim.js';
+import { spend } from './migrations/008_spend.js';
 
 /** Migrations are code, not files read at run time, so the built package carries them. */
 function migrations(dialect: Db['dialect']): Record<string, Migration> {
@@ -24,6 +25,7 @@ function migrations(dialect: Db['dialect']): Record<string, Migration> {
     '005_sso': sso,
     '006_saml': saml,
     '007_scim': scim,
+    '008_spend': spend,
   };
 }
 

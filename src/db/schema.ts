@@ -186,6 +186,33 @@ export interface ScimUserAttributesTable {
   updated_at: string;
 }
 
+/** One row per gateway request (migration 008). */
+export interface SpendLogsTable {
+  id: string;
+  request_id: string;
+  created_at: string;
+  key_id: string | null;
+  user_id: string | null;
+  team_id: string | null;
+  organization_id: string | null;
+  operation: string;
+  model: string;
+  deployment: string | null;
+  provider: string | null;
+  upstream_model: string | null;
+  stream: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  usage_estimated: number;
+  cost: number;
+  latency_ms: number;
+  /** success | error | aborted */
+  status: string;
+  http_status: number;
+  error_code: string | null;
+}
+
 export interface Database {
   changes: ChangesTable;
   sessions: SessionsTable;
@@ -203,6 +230,7 @@ export interface Database {
   scim_user_attributes: ScimUserAttributesTable;
   saml_requests: SamlRequestsTable;
   saml_assertions: SamlAssertionsTable;
+  spend_logs: SpendLogsTable;
 }
 
 /** An AuthnRequest a browser's login is waiting on: single use, bound to connection and browser. */

@@ -22,6 +22,14 @@ export const ERROR_CATALOGUE = {
   uri_too_long: { status: 414, message: 'The request URL is too long.' },
   unsupported_media_type: { status: 415, message: 'Unsupported content type.' },
   rate_limited: { status: 429, message: 'Too many requests.' },
+  // The gateway (/v1): model access, budgets and the upstream providers.
+  model_not_found: { status: 404, message: 'No such model.' },
+  model_not_allowed: { status: 403, message: 'This key may not call this model.' },
+  budget_exceeded: { status: 429, message: 'The budget is spent.' },
+  upstream_rate_limited: { status: 429, message: 'The model provider is rate limiting.' },
+  upstream_error: { status: 502, message: 'The model provider failed.' },
+  upstream_unavailable: { status: 503, message: 'No deployment of this model is available.' },
+  upstream_timeout: { status: 504, message: 'The model provider did not answer in time.' },
   internal_error: { status: 500, message: 'Internal error.' },
   service_unavailable: { status: 503, message: 'The service is unavailable.' },
   // SSO: a sign-in through an identity provider did not complete.

@@ -28,6 +28,12 @@ const OPENAI_TYPES: Partial<Record<AppError['code'], string>> = {
   not_found: 'not_found_error',
   route_not_found: 'not_found_error',
   rate_limited: 'rate_limit_error',
+  model_not_found: 'invalid_request_error',
+  model_not_allowed: 'permission_error',
+  // LiteLLM's type for a spent budget, which its users' clients already branch on.
+  budget_exceeded: 'budget_exceeded',
+  upstream_rate_limited: 'rate_limit_error',
+  upstream_timeout: 'timeout_error',
 };
 
 /** OpenAI's error shape, which the official SDKs parse: `{"error":{"message","type","param","code"}}`. */

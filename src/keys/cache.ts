@@ -6,22 +6,43 @@ import { type FeedChange, feedBounds, readFeed } from '../identity/changes.js';
 import type { KeyPurpose } from './purpose.js';
 import { hashSecret } from './secret.js';
 
+/** A budget as stored (the gateway keeps the running spend in memory from here on). */
+export interface CachedBudget {
+  maxBudget: number | null;
+  budgetDuration: string | null;
+  /** Epoch ms of the next period reset, or null when the budget never resets. */
+  budgetResetAt: number | null;
+  spend: number;
+}
+
+export interface CachedRateLimits {
+  rpmLimit: number | null;
+  tpmLimit: number | null;
+}
+
 /** Everything the request hot path needs to know about a key, held in memory. */
-export interface CachedKey {
+export interface CachedKey extends CachedBudget, CachedRateLimits {
   id: string;
   hash: string;
   name: string | null;
   purpose: KeyPurpose;
   models: string[];
-  maxBudget: number | null;
-  spend: number;
-  rpmLimit: number | null;
-  tpmLimit: number | null;
   expiresAt: number | null;
   blocked: boolean;
   blockedReason: string | null;
-  user: { id: string; role: GlobalRole; active: boolean; models: string[] } | null;
-  team: { id: string; models: string[]; blocked: boolean } | null;
+  user:
+    | ({ id: string; role: GlobalRole; active: boolean; models: string[] } & CachedBudget &
+        CachedRateLimits)
+    | null;
+  team:
+    | ({
+        id: string;
+        models: string[];
+        blocked: boolean;
+        organization: ({ id: string; models: string[] } & CachedBudget) | null;
+      } & CachedBudget &
+        CachedRateLimits)
+    | null;
 }
 
 export type KeyCheck =
@@ -35,7 +56,12 @@ export type KeyCheck =
       message: string;
     };
 
-type Filter = { column: 'k.id' | 'k.user_id' | 'k.team_id'; value: string } | null;
+type Filter = {
+  column: 'k.id' | 'k.user_id' | 'k.team_id' | 't.organization_id';
+  value: string;
+} | null;
+
+const time = (iso: string | null): number | null => (iso ? Date.parse(iso) : null);
 
 /** How many feed entries one catch-up step reads; a larger gap reloads everything. */
 const CATCH_UP_BATCH = 1_000;
@@ -52,6 +78,7 @@ export class KeyCache {
   private readonly hashById = new Map<string, string>();
   private readonly byUser = new Map<string, Set<string>>();
   private readonly byTeam = new Map<string, Set<string>>();
+  private readonly byOrg = new Map<string, Set<string>>();
   private lastSeq = 0;
   /** Every update runs after the previous one, so a slow reload never overwrites a newer one. */
   private queue: Promise<void> = Promise.resolve();
@@ -104,6 +131,7 @@ export class KeyCache {
     this.hashById.clear();
     this.byUser.clear();
     this.byTeam.clear();
+    this.byOrg.clear();
     for (const k of all) this.put(k);
     this.lastSeq = last;
   }
@@ -153,6 +181,8 @@ export class KeyCache {
         await this.reload({ column: 'k.user_id', value: c.id }, this.byUser.get(c.id));
       else if (c.kind === 'team')
         await this.reload({ column: 'k.team_id', value: c.id }, this.byTeam.get(c.id));
+      else if (c.kind === 'org')
+        await this.reload({ column: 't.organization_id', value: c.id }, this.byOrg.get(c.id));
     }
     for (const c of changes) this.lastSeq = Math.max(this.lastSeq, c.seq);
   }
@@ -171,6 +201,7 @@ export class KeyCache {
     this.hashById.set(k.id, k.hash);
     if (k.user) index(this.byUser, k.user.id).add(k.id);
     if (k.team) index(this.byTeam, k.team.id).add(k.id);
+    if (k.team?.organization) index(this.byOrg, k.team.organization.id).add(k.id);
   }
 
   private drop(id: string): void {
@@ -179,6 +210,7 @@ export class KeyCache {
     const old = this.byHash.get(h);
     if (old?.user) unindex(this.byUser, old.user.id, id);
     if (old?.team) unindex(this.byTeam, old.team.id, id);
+    if (old?.team?.organization) unindex(this.byOrg, old.team.organization.id, id);
     this.byHash.delete(h);
     this.hashById.delete(id);
   }
@@ -188,6 +220,7 @@ export class KeyCache {
       .selectFrom('api_keys as k')
       .leftJoin('users as u', 'u.id', 'k.user_id')
       .leftJoin('teams as t', 't.id', 'k.team_id')
+      .leftJoin('organizations as o', 'o.id', 't.organization_id')
       .select([
         'k.id',
         'k.key_hash',
@@ -195,6 +228,8 @@ export class KeyCache {
         'k.purpose',
         'k.models',
         'k.max_budget',
+        'k.budget_duration',
+        'k.budget_reset_at',
         'k.spend',
         'k.rpm_limit',
         'k.tpm_limit',
@@ -205,9 +240,27 @@ export class KeyCache {
         'u.role as user_role',
         'u.active as user_active',
         'u.models as user_models',
+        'u.max_budget as user_max_budget',
+        'u.budget_duration as user_budget_duration',
+        'u.budget_reset_at as user_budget_reset_at',
+        'u.spend as user_spend',
+        'u.rpm_limit as user_rpm_limit',
+        'u.tpm_limit as user_tpm_limit',
         't.id as team_id',
         't.models as team_models',
         't.blocked as team_blocked',
+        't.max_budget as team_max_budget',
+        't.budget_duration as team_budget_duration',
+        't.budget_reset_at as team_budget_reset_at',
+        't.spend as team_spend',
+        't.rpm_limit as team_rpm_limit',
+        't.tpm_limit as team_tpm_limit',
+        'o.id as org_id',
+        'o.models as org_models',
+        'o.max_budget as org_max_budget',
+        'o.budget_duration as org_budget_duration',
+        'o.budget_reset_at as org_budget_reset_at',
+        'o.spend as org_spend',
       ]);
     if (filter) q = q.where(filter.column, '=', filter.value);
     const rows = await q.execute();
@@ -218,10 +271,12 @@ export class KeyCache {
       purpose: r.purpose as KeyPurpose,
       models: readList(r.models, 'api_keys.models'),
       maxBudget: r.max_budget,
+      budgetDuration: r.budget_duration,
+      budgetResetAt: time(r.budget_reset_at),
       spend: r.spend,
       rpmLimit: r.rpm_limit,
       tpmLimit: r.tpm_limit,
-      expiresAt: r.expires_at ? Date.parse(r.expires_at) : null,
+      expiresAt: time(r.expires_at),
       blocked: bool(r.blocked),
       blockedReason: r.blocked_reason,
       user:
@@ -231,6 +286,12 @@ export class KeyCache {
               role: r.user_role as GlobalRole,
               active: bool(r.user_active),
               models: readList(r.user_models ?? '[]', 'users.models'),
+              maxBudget: r.user_max_budget,
+              budgetDuration: r.user_budget_duration,
+              budgetResetAt: time(r.user_budget_reset_at),
+              spend: r.user_spend ?? 0,
+              rpmLimit: r.user_rpm_limit,
+              tpmLimit: r.user_tpm_limit,
             }
           : null,
       team:
@@ -239,6 +300,23 @@ export class KeyCache {
               id: r.team_id,
               models: readList(r.team_models ?? '[]', 'teams.models'),
               blocked: bool(r.team_blocked ?? 0),
+              maxBudget: r.team_max_budget,
+              budgetDuration: r.team_budget_duration,
+              budgetResetAt: time(r.team_budget_reset_at),
+              spend: r.team_spend ?? 0,
+              rpmLimit: r.team_rpm_limit,
+              tpmLimit: r.team_tpm_limit,
+              organization:
+                r.org_id !== null
+                  ? {
+                      id: r.org_id,
+                      models: readList(r.org_models ?? '[]', 'organizations.models'),
+                      maxBudget: r.org_max_budget,
+                      budgetDuration: r.org_budget_duration,
+                      budgetResetAt: time(r.org_budget_reset_at),
+                      spend: r.org_spend ?? 0,
+                    }
+                  : null,
             }
           : null,
     }));

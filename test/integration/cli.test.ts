@@ -142,14 +142,14 @@ describe.concurrent('gatehouse check-config', () => {
   it('accepts the file through --config too, and prints warnings on stderr', async () => {
     const file = writeFile(
       'warn.yaml',
-      'router_settings: {}\ngeneral_settings:\n  master_key: sk-1234\n',
+      'environment_variables: {}\ngeneral_settings:\n  master_key: sk-1234\n',
     );
     const r = await run(['check-config', '--config', file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(`${file}: OK\n`);
     expect(r.stderr).toBe(
       [
-        'warning: router_settings: not used by Gatehouse; ignored',
+        'warning: environment_variables: not used by Gatehouse; ignored',
         'warning: master key is the well-known example value "sk-1234"; change it',
         '',
       ].join('\n'),

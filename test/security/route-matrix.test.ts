@@ -37,6 +37,8 @@ const same = (o: Outcome[]): Row => ({ foreign: o, near: o });
 
 //                                         master PA  PAV  OA   IU   IUV  session(IU)
 const EXPECTED: Record<string, Row> = {
+  'GET /api/v1/spend': same([A, A, A, A, A, A, A]),
+  'GET /api/v1/spend/logs': same([A, A, A, A, A, A, A]),
   'GET /api/v1/me': same([A, A, A, A, A, A, A]),
   'GET /api/v1/me/sessions': same([A, A, A, A, A, A, A]),
   'DELETE /api/v1/me/sessions/:id': { foreign: [N, N, N, N, N, N, N], near: [N, A, A, A, A, A, A] },
@@ -209,6 +211,8 @@ async function requestFor(t: TestApp, w: World, route: string, caller: Caller, n
     case 'GET /api/v1/organizations':
     case 'GET /api/v1/keys':
     case 'GET /api/v1/audit':
+    case 'GET /api/v1/spend':
+    case 'GET /api/v1/spend/logs':
     case 'GET /api/v1/role-mapping':
       return { url: route.split(' ')[1] ?? '' };
     case 'DELETE /api/v1/me/sessions/:id': {

@@ -4,6 +4,7 @@ import { buildApp, type Gatehouse } from '../../src/app.js';
 import { fromObject } from '../../src/config/load.js';
 import type { GatehouseConfig } from '../../src/config/types.js';
 import type { Dialect } from '../../src/db/connect.js';
+import type { GatewayOptions } from '../../src/gateway/index.js';
 import type { GraphClientOptions } from '../../src/groupsync/microsoft-graph.js';
 import type { Actor } from '../../src/identity/actor.js';
 import type { ChangeBus } from '../../src/identity/changes.js';
@@ -39,6 +40,7 @@ export async function testApp(
     uiRoot?: string;
     /** Cheaper password hashing, for tests that are not about its cost. */
     scrypt?: ScryptParams;
+    gatewayOptions?: GatewayOptions;
   } = {},
 ): Promise<TestApp> {
   const db = await testDb(dialect);
@@ -55,6 +57,7 @@ export async function testApp(
     feedPollMs: opts.feedPollMs ?? 3_600_000,
     ...(opts.uiRoot ? { uiRoot: opts.uiRoot } : {}),
     ...(opts.scrypt ? { scrypt: opts.scrypt } : {}),
+    ...(opts.gatewayOptions ? { gatewayOptions: opts.gatewayOptions } : {}),
   });
   return {
     ...gh,

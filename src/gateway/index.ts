@@ -1,0 +1,92 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Authenticator } from '../access/authenticate.js';
+import type { GatehouseConfig } from '../config/types.js';
+import type { Db } from '../db/connect.js';
+import type { CachedKey } from '../keys/cache.js';
+import { modelTable } from './deployments.js';
+import { Governance } from './governance.js';
+import { GatewayMetrics } from './metrics.js';
+import { gatewayPlugin } from './plugin.js';
+import { DeploymentHealth } from './router/health.js';
+import { SpendWriter } from './spend/writer.js';
+import { DEFAULT_UPSTREAM, type UpstreamOptions, Upstreams } from './upstream.js';
+
+/** What tests (and only tests) replace: randomness, waiting, the write interval. */
+export interface GatewayOptions {
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  spendFlushIntervalMs?: number;
+  upstream?: Partial<UpstreamOptions>;
+}
+
+export interface GatewayHandle {
+  governance: Governance;
+  /** Writes pending spend now (also runs on an interval and at close). */
+  flushSpend(): Promise<void>;
+}
+
+/**
+ * Wires the gateway: `/v1/*` and the same routes without the prefix. Everything on the request
+ * path is in memory; spend is written by the SpendWriter, finally when the app closes.
+ */
+export async function installGateway(
+  app: FastifyInstance,
+  deps: {
+    config: Pick<GatehouseConfig, 'models' | 'router'>;
+    auth: Authenticator;
+    keys: { byId(id: string): CachedKey | undefined };
+    db: Db;
+    registry: Registry;
+    now: () => Date;
+    startedAt: number;
+    options?: GatewayOptions;
+  },
+): Promise<GatewayHandle> {
+  const o = deps.options ?? {};
+  const nowMs = () => deps.now().getTime();
+  const table = modelTable(deps.config.models, deps.config.router);
+  for (const name of table.names()) {
+    for (const d of table.resolve(name) ?? []) {
+      if (d.pricing.source === 'none' && d.adapter !== 'fake') {
+        app.log.warn(
+          { deployment: d.id, model: `${d.provider}/${d.model}` },
+          'no price known for this deployment: its spend counts as 0 (set input_cost_per_token / output_cost_per_token)',
+        );
+      }
+    }
+  }
+  const governance = new Governance(nowMs);
+  const upstreams = new Upstreams({ ...DEFAULT_UPSTREAM, ...o.upstream });
+  const spend = new SpendWriter(deps.db, governance.ledger, {
+    intervalMs: o.spendFlushIntervalMs ?? 1000,
+    maxQueued: 100_000,
+    now: deps.now,
+    onError: (err, what) => app.log.error({ err }, what),
+  });
+  const pluginDeps = {
+    table,
+    router: deps.config.router,
+    keys: deps.keys,
+    governance,
+    upstreams,
+    health: new DeploymentHealth(deps.config.router, nowMs),
+    metrics: new GatewayMetrics(deps.registry),
+    spend,
+    log: app.log,
+    now: deps.now,
+    random: o.random ?? Math.random,
+    sleep: o.sleep ?? ((ms: number) => delay(ms)),
+    auth: deps.auth,
+    startedAt: deps.startedAt,
+  };
+  await app.register(gatewayPlugin(pluginDeps, { notFound: true }), { prefix: '/v1' });
+  await app.register(gatewayPlugin(pluginDeps, { notFound: false }));
+  spend.start();
+  app.addHook('onClose', async () => {
+    await spend.stop();
+    await upstreams.close();
+  });
+  return { governance, flushSpend: () => spend.flush() };
+}

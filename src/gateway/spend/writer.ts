@@ -1,0 +1,117 @@
+import { sql, type Transaction } from 'kysely';
+import type { Db } from '../../db/connect.js';
+import type { Database, SpendLogsTable } from '../../db/schema.js';
+import type { EntityKind, SpendLedger, SpendUpdate } from './ledger.js';
+
+const TABLE = {
+  key: 'api_keys',
+  user: 'users',
+  team: 'teams',
+  org: 'organizations',
+} as const satisfies Record<EntityKind, string>;
+
+/** Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const ROWS_PER_INSERT = 500;
+
+export interface SpendWriterOptions {
+  intervalMs: number;
+  /** Logs kept while the database is unreachable; beyond it the oldest are dropped (and said so). */
+  maxQueued: number;
+  now: () => Date;
+  onError: (err: unknown, what: string) => void;
+}
+
+/**
+ * Writes spend off the request path: the ledger's per-entity changes as sorted updates and the
+ * request logs as multi-row inserts, in one transaction per flush, on an interval and at close.
+ * A failed flush keeps everything for the next one.
+ */
+export class SpendWriter {
+  private queue: SpendLogsTable[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly db: Db,
+    private readonly ledger: SpendLedger,
+    private readonly opts: SpendWriterOptions,
+  ) {}
+
+  record(row: SpendLogsTable): void {
+    this.queue.push(row);
+    if (this.queue.length > this.opts.maxQueued) {
+      const dropped = this.queue.length - this.opts.maxQueued;
+      this.queue.splice(0, dropped);
+      this.opts.onError(new Error(`${dropped} spend log rows dropped`), 'spend log queue full');
+    }
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.flush(), this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Flushes are serialised: a second caller waits for the first, then writes what is left. */
+  flush(): Promise<void> {
+    this.running = this.running.then(() => this.write());
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+  }
+
+  private async write(): Promise<void> {
+    const updates = this.ledger.drain();
+    const rows = this.queue;
+    this.queue = [];
+    if (updates.length === 0 && rows.length === 0) return;
+    const now = this.opts.now().toISOString();
+    try {
+      await this.db.kysely.transaction().execute(async (trx) => {
+        for (const u of updates) await applyUpdate(trx, u, now);
+        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+          await trx
+            .insertInto('spend_logs')
+            .values(rows.slice(i, i + ROWS_PER_INSERT))
+            .execute();
+        }
+      });
+    } catch (err) {
+      this.ledger.restore(updates);
+      this.queue = rows.concat(this.queue);
+      this.opts.onError(err, 'spend write failed; will retry');
+    }
+  }
+}
+
+async function applyUpdate(trx: Transaction<Database>, u: SpendUpdate, now: string): Promise<void> {
+  const spend = u.absolute ? u.absolute.spend : sql<number>`spend + ${u.delta}`;
+  const reset = u.absolute
+    ? {
+        budget_reset_at:
+          u.absolute.resetAt === null ? null : new Date(u.absolute.resetAt).toISOString(),
+      }
+    : {};
+  if (u.kind === 'key') {
+    await trx
+      .updateTable('api_keys')
+      .set({ spend, ...reset, last_used_at: now })
+      .where('id', '=', u.id)
+      .execute();
+    return;
+  }
+  // The same two columns exist on users, teams and organizations (migration 001).
+  await trx
+    .updateTable(TABLE[u.kind] as 'teams')
+    .set({ spend, ...reset })
+    .where('id', '=', u.id)
+    .execute();
+}
