@@ -1,20 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { AttrPath, Filter, Literal } from '../../src/scim/filter/ast.js';
 
 /**
- * The project's shared test data (`shared/scim-data/`, beside the repository in CI and in the
- * main checkout, further up for a worktree): the nearest ancestor that has it.
+ * Third-party SCIM test data (MIT), copied byte for byte into `test/fixtures/scim-data/` with
+ * its licences and provenance (`SOURCES.md` there), so a clean clone tests without anything
+ * beside the repository.
  */
 function findScimData(): string {
-  let dir = join(import.meta.dirname, '..', '..');
-  for (;;) {
-    const candidate = join(dir, 'shared', 'scim-data');
-    if (existsSync(candidate)) return candidate;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('shared/scim-data not found beside or above the repository');
-    dir = up;
-  }
+  const dir = join(import.meta.dirname, '..', 'fixtures', 'scim-data');
+  if (!existsSync(join(dir, 'SOURCES.md'))) throw new Error(`SCIM test data missing at ${dir}`);
+  return dir;
 }
 
 export const SCIM_DATA = findScimData();
