@@ -13,6 +13,7 @@ const TABLES = [
   'org_memberships',
   'organizations',
   'settings',
+  'sso_connections',
   'sso_login_states',
   'team_memberships',
   'teams',
@@ -29,6 +30,7 @@ describe.each(dialects())('migrations (%s)', (dialect) => {
         '003_identity_facts',
         '004_foundation',
         '005_sso',
+        '006_sso_connections',
       ]);
       const tables = (await db.kysely.introspection.getTables()).map((t) => t.name);
       expect(tables).toEqual(expect.arrayContaining(TABLES));

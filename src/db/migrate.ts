@@ -11,6 +11,7 @@ import { access } from './migrations/002_access.js';
 import { identityFacts } from './migrations/003_identity_facts.js';
 import { foundation } from './migrations/004_foundation.js';
 import { sso } from './migrations/005_sso.js';
+import { ssoConnections } from './migrations/006_sso_connections.js';
 
 /** Migrations are code, not files read at run time, so the built package carries them. */
 function migrations(dialect: Db['dialect']): Record<string, Migration> {
@@ -20,6 +21,7 @@ function migrations(dialect: Db['dialect']): Record<string, Migration> {
     '003_identity_facts': identityFacts,
     '004_foundation': foundation(dialect),
     '005_sso': sso,
+    '006_sso_connections': ssoConnections,
   };
 }
 

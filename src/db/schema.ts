@@ -147,6 +147,11 @@ export interface SessionsTable {
   revoked_at: string | null;
   ip: string | null;
   user_agent: string | null;
+  /**
+   * SSO sessions whose IdP offers RP-initiated logout: the id_token for `id_token_hint`, sealed
+   * under a key derived from the cookie secret (migration 006).
+   */
+  id_token: string | null;
 }
 
 export interface LoginFailuresTable {
@@ -174,6 +179,20 @@ export interface SsoLoginStatesTable {
   expires_at: string;
 }
 
+/** Connections made through the management API (migration 006). */
+export interface SsoConnectionsTable {
+  id: string;
+  type: string;
+  /** JSON: the connection's settings without its secrets. */
+  settings: string;
+  /** JSON: secret field path → value sealed with the secret box. */
+  secrets: string;
+  created_at: string;
+  updated_at: string;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
 export interface Database {
   changes: ChangesTable;
   sessions: SessionsTable;
@@ -189,4 +208,6 @@ export interface Database {
   settings: SettingsTable;
   // SSO (issue 13), migration 005_sso
   sso_login_states: SsoLoginStatesTable;
+  // SSO connections stored through the API (issue 13), migration 006_sso_connections
+  sso_connections: SsoConnectionsTable;
 }
