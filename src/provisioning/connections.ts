@@ -82,6 +82,11 @@ function readOnlyMessage(id: string, source: ConnectionSource): string {
     : `Connection '${id}' is set in the config file and is read-only here; change the file.`;
 }
 
+/** 409 for a connection the API may not change (from the config file or the environment). */
+export function assertWritable(c: RegisteredConnection): void {
+  if (c.readOnly) throw new AppError('conflict', readOnlyMessage(c.config.id, c.source));
+}
+
 export function connectionRegistry(deps: ConnectionRegistryDeps): ConnectionRegistry {
   const store = connectionStore(deps.db);
   const { box } = deps;
