@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { bootstrapAdmin } from './access/bootstrap.js';
 import { buildApp } from './app.js';
@@ -84,6 +85,8 @@ async function start(file: string | undefined, port: string | undefined): Promis
     const refusal = startupRefusal(e);
     if (!refusal) throw e;
     await db.close();
+    // A secret generated just now opens nothing already stored: do not leave it behind.
+    if (secret.createdFile) rmSync(secret.createdFile, { force: true });
     fail(`gatehouse: not starting: ${refusal}`);
   }
   const { app, services } = built;

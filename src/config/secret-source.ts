@@ -7,6 +7,8 @@ export interface ResolvedSecret {
   secret: string | null;
   /** What start-up tells the operator about it (a log line), if anything. */
   note: { level: 'info' | 'warn'; message: string } | null;
+  /** The file this call generated, so a start that is then refused can take it back. */
+  createdFile?: string;
 }
 
 /** The directory of a SQLite database file; null for PostgreSQL and in-memory databases. */
@@ -52,6 +54,7 @@ export function resolveSecret(
   if (file.created) {
     return {
       secret: file.secret,
+      createdFile: file.path,
       note: {
         level: 'warn',
         message: `GATEHOUSE_SECRET is not set: generated one in ${file.path} (mode 0600). Stored connection secrets are encrypted with it: back it up with the database, and set GATEHOUSE_SECRET before running several instances.`,
