@@ -113,7 +113,7 @@ afterAll(async () => {
   await Promise.all([okta?.close(), oktaThin?.close(), entra?.close(), graph?.close()]);
 });
 
-function config() {
+function config(assignedTo: string | null = null) {
   const oidc = (idp: TestIdp, id: string, extra: Record<string, unknown>) => ({
     id,
     type: 'oidc',
@@ -143,6 +143,7 @@ function config() {
             tenant_id: TID,
             client_id: graph.clientId,
             client_secret: graph.clientSecret,
+            ...(assignedTo ? { service_principal_id: assignedTo } : {}),
           },
         }),
       ],
@@ -157,7 +158,11 @@ function config() {
       ],
       app_roles: true,
     },
-    group_sync: { create_teams: true, remove_memberships: true },
+    group_sync: {
+      create_teams: true,
+      remove_memberships: true,
+      ...(assignedTo ? { scope: 'assigned_to_app' } : {}),
+    },
   };
 }
 
@@ -347,5 +352,27 @@ describe.each(dialects())('OIDC sign-in through Gatehouse’s routes (%s)', (dia
     const rows = await t.db.kysely.selectFrom('sessions').select('id_token').execute();
     expect(JSON.stringify(rows)).not.toContain(hint);
     expect((await browserGet(t, r.browser, '/api/v1/me')).status).toBe(401);
+  });
+});
+
+describe.each(dialects())('Entra with group_sync.scope assigned_to_app (%s)', (dialect) => {
+  const SP = '4c3b2a19-0000-4000-8000-00000000a5a5';
+  let t: SsoTestApp;
+  beforeAll(async () => {
+    graph.assignToApp(SP, ADMINS);
+    t = await ssoTestApp(dialect, config(SP), { graphOptions: { sleep: async () => {} } });
+  });
+  afterAll(async () => {
+    graph.unassignFromApp(SP, ADMINS);
+    await t?.close();
+  });
+
+  it('only the groups assigned to the enterprise app become teams', async () => {
+    const r = await signInThrough(t, '/sso/entra/login', {
+      username: 'alice@contoso.com',
+      password: PW,
+    });
+    const got = await browserGet<Me>(t, r.browser, '/api/v1/me');
+    expect(got.body.teams.map((x) => x.team_id)).toEqual([ADMINS]);
   });
 });
