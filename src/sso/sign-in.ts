@@ -106,7 +106,7 @@ const RETRYABLE = new Set([
   'id_token_not_yet_valid',
 ]);
 
-function describe(err: unknown): {
+function explain(err: unknown): {
   reason: string;
   detail: string | null;
   status: number;
@@ -206,7 +206,7 @@ export function signInKit(deps: SignInKitDeps): SignInKit {
     async fail(request, reply, connectionId, err) {
       const refusal = err instanceof PipelineRefusal ? err : null;
       const reference = refusal?.reference ?? newReference();
-      const d = describe(refusal?.error ?? err);
+      const d = explain(refusal?.error ?? err);
       // Unknown connections are not sign-in attempts of anyone's: logged, not audited.
       const c = d.reason === 'not_found' ? null : await deps.connections.get(connectionId);
       const line = { connection: connectionId, reason: d.reason, detail: d.detail, reference };

@@ -48,6 +48,7 @@ export function oidcProtocol(deps: OidcProtocolDeps): SsoProtocol {
   ): Promise<FastifyReply> {
     try {
       const c = await kit.connection(id);
+      // A connection turned off while someone was at the IdP refuses the answer too.
       kit.protocolFor(c);
       const state = await kit.takeLoginState(request, reply, c);
       if (state.data.protocol !== 'oidc') throw new SsoError('login_state_missing');
