@@ -13,16 +13,19 @@ import { meRoutes } from './api/me.routes.js';
 import { organizationRoutes } from './api/organizations.routes.js';
 import { roleMappingRoutes } from './api/role-mapping.routes.js';
 import { spendRoutes } from './api/spend.routes.js';
+import { ssoConnectionRoutes } from './api/sso-connections.routes.js';
 import { API_SURFACE, type DeclaredRoute, managementApi } from './api/surface.js';
 import { teamRoutes } from './api/teams.routes.js';
 import { userRoutes } from './api/users.routes.js';
 import { durationMs } from './config/duration.js';
 import type { ConnectionConfig } from './config/schema.js';
+import { secretBox } from './config/secret-box.js';
 import type { GatehouseConfig } from './config/types.js';
 import type { Db } from './db/connect.js';
 import { OPENAI_ERRORS } from './errors/render.js';
 import { type GatewayHandle, type GatewayOptions, installGateway } from './gateway/index.js';
 import { type BackgroundGroupSync, backgroundGroupSync } from './groupsync/background.js';
+import { entraGroups } from './groupsync/entra.js';
 import {
   type ClosableGraphClient,
   type GraphClientOptions,
@@ -41,9 +44,14 @@ import { KeyCache } from './keys/cache.js';
 import { keysService } from './keys/keys.js';
 import { installHealth } from './ops/health.js';
 import { installMetrics } from './ops/metrics.js';
+import { type ConnectionRegistry, connectionRegistry } from './provisioning/connections.js';
 import { effectiveMapping } from './provisioning/mapping.js';
 import { signInService } from './provisioning/signin.js';
 import type { SignInService } from './provisioning/types.js';
+import { ssoModule } from './sso/module.js';
+import type { EntraGroupLookup } from './sso/oidc/claims.js';
+import type { RelyingPartyOptions } from './sso/oidc/relying-party.js';
+import { SSO_SURFACE } from './sso/surface.js';
 
 export interface AppDeps {
   config: GatehouseConfig;
@@ -65,12 +73,16 @@ export interface AppDeps {
   scrypt?: ScryptParams;
   /** Gateway randomness, waits and spend write interval (tests); defaults are production values. */
   gatewayOptions?: GatewayOptions;
+  /** OIDC relying-party settings (tests shorten timeouts); defaults are production values. */
+  rpOptions?: RelyingPartyOptions;
 }
 
 /** Every service the app composes, for the CLI (bootstrap) and tests. */
 export interface AppServices extends ApiServices {
   keyCache: KeyCache;
   signIn: SignInService;
+  /** SSO connections of the config file, the environment and the database. */
+  connections: ConnectionRegistry;
 }
 
 export interface Gatehouse {
@@ -87,6 +99,8 @@ export interface Gatehouse {
 /** Entries older than this leave the change feed; a cache further behind reloads whole. */
 const FEED_RETENTION_MS = 24 * 3_600_000;
 const FEED_PRUNE_EVERY_MS = 10 * 60_000;
+/** Sign-ins abandoned half-way leave login states behind; they are swept this often. */
+const LOGIN_STATE_PURGE_EVERY_MS = 10 * 60_000;
 
 /** The gateway's and the API's redaction list: no credential reaches a log line. */
 export const REDACT_PATHS = [
@@ -162,15 +176,69 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     mapping: () => effectiveMapping(ctx),
     groupSync: config.groupSync,
   });
+  const connections = connectionRegistry({
+    db: deps.db.kysely,
+    configured: config.sso.connections,
+    fromEnvironment: new Set(config.sso.fromEnvironment),
+    box: config.secret ? secretBox(config.secret) : null,
+    log: app.log,
+  });
+  try {
+    await connections.checkSecrets();
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
   const services: AppServices = {
     ctx,
     ...directory,
     sessions,
     keyCache,
     signIn,
+    connections,
     hashPassword: (password) => hashPassword(password, deps.scrypt),
   };
   const auth = authenticator({ masterKey: config.masterKey, keys: keyCache, sessions, now });
+
+  // One Graph client (and connection pool) per connection that has Graph access, replaced when
+  // the connection's Graph settings change.
+  const graphClients = new Map<string, { settings: string; client: ClosableGraphClient }>();
+  const graphFor = (c: ConnectionConfig) => {
+    if (!c.microsoft_graph) return null;
+    const settings = JSON.stringify(c.microsoft_graph);
+    const held = graphClients.get(c.id);
+    if (held?.settings === settings) return held.client;
+    held?.client
+      .close()
+      .catch((err: unknown) => app.log.warn({ err }, 'Graph client close failed'));
+    const client = microsoftGraphClient(c.microsoft_graph, deps.graphOptions);
+    graphClients.set(c.id, { settings, client });
+    return client;
+  };
+  const entraGroupsFor = (c: ConnectionConfig): EntraGroupLookup | null => {
+    const graph = c.microsoft_graph;
+    if (!graph) return null;
+    return (q) =>
+      entraGroups(graphFor(c), {
+        oid: q.objectId,
+        tokenGroupIds: q.tokenGroupIds,
+        servicePrincipalId: graph.service_principal_id,
+        needAssigned: config.groupSync?.scope === 'assigned_to_app',
+      });
+  };
+
+  const sso = ssoModule({
+    config,
+    db: deps.db,
+    now,
+    log: app.log,
+    connections,
+    signIn,
+    sessions,
+    cookies: cookiePolicy(config),
+    entraGroupsFor,
+    rpOptions: deps.rpOptions,
+  });
 
   const registry = installMetrics(app);
   installHealth(app, deps.db);
@@ -193,7 +261,10 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     sessions,
     cookies: cookiePolicy(config),
     ctx,
+    idpLogoutUrl: sso.idpLogoutUrl,
   });
+  surfaces.add(SSO_SURFACE);
+  await app.register(sso.plugin, { prefix: '/sso' });
   const routes: DeclaredRoute[] = [];
   surfaces.add(API_SURFACE);
   await app.register(
@@ -207,28 +278,18 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
         auditRoutes,
         roleMappingRoutes,
         spendRoutes,
+        ssoConnectionRoutes({ registry: connections, ...sso.admin }),
       ],
       { services, auth },
       routes,
     ),
     { prefix: '/api/v1' },
   );
-  // One Graph client (and connection pool) per connection that has Graph access.
-  const graphClients = new Map<string, ClosableGraphClient>();
-  const graphFor = (c: ConnectionConfig) => {
-    if (!c.microsoft_graph) return null;
-    let client = graphClients.get(c.id);
-    if (!client) {
-      client = microsoftGraphClient(c.microsoft_graph, deps.graphOptions);
-      graphClients.set(c.id, client);
-    }
-    return client;
-  };
   const groupSync = backgroundGroupSync({
     identities: directory.identities,
     signIn,
     groupSync: config.groupSync,
-    connections: config.sso.connections,
+    connections: async () => (await connections.list()).map((c) => c.config),
     graphFor,
     log: app.log,
   });
@@ -245,12 +306,19 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     );
   }, FEED_PRUNE_EVERY_MS);
   prune.unref();
+  const purge = setInterval(() => {
+    sso.loginStates
+      .purgeExpired()
+      .catch((err: unknown) => app.log.error({ err }, 'login state purge failed'));
+  }, LOGIN_STATE_PURGE_EVERY_MS);
+  purge.unref();
 
   app.addHook('onClose', async () => {
     clearInterval(poll);
     clearInterval(prune);
+    clearInterval(purge);
     await groupSync.stop();
-    await Promise.all([...graphClients.values()].map((c) => c.close()));
+    await Promise.all([...graphClients.values()].map((c) => c.client.close()));
   });
   return { app, services, routes, groupSync, gateway };
 }

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
+import { rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { bootstrapAdmin } from './access/bootstrap.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/load.js';
+import { SecretBoxError } from './config/secret-box.js';
+import { resolveSecret } from './config/secret-source.js';
 import { connect } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
+import { ConnectionSecretsError } from './provisioning/connections.js';
 
 const USAGE = `Usage: gatehouse <command> [options]
 
@@ -56,12 +60,39 @@ function load(file: string | undefined, port: string | undefined) {
   }
 }
 
+/** Start-up refusals with a sentence for the operator, printed without a stack trace. */
+function startupRefusal(e: unknown): string | null {
+  if (e instanceof ConnectionSecretsError || e instanceof SecretBoxError) return e.message;
+  return null;
+}
+
 async function start(file: string | undefined, port: string | undefined): Promise<void> {
-  const { config, warnings } = load(file, port);
+  const loaded = load(file, port);
+  const { warnings, notes } = loaded;
+  let secret: ReturnType<typeof resolveSecret>;
+  try {
+    secret = resolveSecret(loaded.config);
+  } catch (e) {
+    fail(`gatehouse: not starting: ${startupRefusal(e) ?? String(e)}`);
+  }
+  const config = { ...loaded.config, secret: secret.secret ?? undefined };
   const db = await connect(config.databaseUrl);
   await migrateToLatest(db);
-  const { app, services } = await buildApp({ config, db });
+  let built: Awaited<ReturnType<typeof buildApp>>;
+  try {
+    built = await buildApp({ config, db });
+  } catch (e) {
+    const refusal = startupRefusal(e);
+    if (!refusal) throw e;
+    await db.close();
+    // A secret generated just now opens nothing already stored: do not leave it behind.
+    if (secret.createdFile) rmSync(secret.createdFile, { force: true });
+    fail(`gatehouse: not starting: ${refusal}`);
+  }
+  const { app, services } = built;
   for (const w of warnings) app.log.warn(`config: ${w}`);
+  for (const n of notes) app.log.info(`config: ${n}`);
+  if (secret.note) app.log[secret.note.level](secret.note.message);
   app.log.info({ db: db.describe, config: config.file ?? null }, 'gatehouse starting');
 
   const creds = await bootstrapAdmin(services);

@@ -30,10 +30,25 @@ export function cookiePolicy(config: GatehouseConfig): CookiePolicy {
   };
 }
 
+/**
+ * Where the browser goes next to end the IdP's session as well (RP-initiated logout), for a
+ * session made by SSO; null when there is nowhere to go.
+ */
+export type IdpLogoutUrl = (session: {
+  method: string;
+  idToken: string | null;
+}) => Promise<string | null>;
+
 /** `POST /auth/login` (break-glass local accounts) and `POST /auth/logout`. */
 export function installAuthRoutes(
   app: FastifyInstance,
-  deps: { login: LocalLogin; sessions: SessionStore; cookies: CookiePolicy; ctx: ServiceContext },
+  deps: {
+    login: LocalLogin;
+    sessions: SessionStore;
+    cookies: CookiePolicy;
+    ctx: ServiceContext;
+    idpLogoutUrl?: IdpLogoutUrl;
+  },
 ): void {
   // Browsers send Origin on cross-site POSTs; refusing foreign ones stops login CSRF (signing a
   // victim into an attacker's account) and forced logouts. Non-browser clients send none.
@@ -72,10 +87,13 @@ export function installAuthRoutes(
 
   app.post('/auth/logout', { onRequest: sameOrigin('sign-out') }, async (req, reply) => {
     const secret = req.cookies[SESSION_COOKIE];
+    let logoutUrl: string | null = null;
     if (secret) {
       const s = await deps.sessions.resolve(secret);
       if (s.ok) {
+        const made = deps.idpLogoutUrl ? await deps.sessions.signOutContext(secret) : null;
         await deps.sessions.revoke(s.id);
+        if (made && deps.idpLogoutUrl) logoutUrl = await deps.idpLogoutUrl(made);
         await recordAudit(deps.ctx.db.kysely, {
           at: deps.ctx.now().toISOString(),
           actor: { type: 'user', id: s.userId, ip: req.ip, requestId: req.id },
@@ -86,6 +104,9 @@ export function installAuthRoutes(
       }
     }
     clearSessionCookies(reply, deps.cookies);
+    if (logoutUrl) {
+      return reply.header('cache-control', 'no-store').send({ logout_url: logoutUrl });
+    }
     return reply.status(204).send();
   });
 }

@@ -42,6 +42,8 @@ export const ACTIONS = [
   'role_mapping:read',
   'role_mapping:write',
   'role_mapping:preview',
+  'sso_connections:read',
+  'sso_connections:write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -143,6 +145,8 @@ export const MATRIX: Record<Action, Row> = {
   'role_mapping:read': { proxy_admin: ALL, proxy_admin_viewer: ALL },
   'role_mapping:write': { proxy_admin: ALL },
   'role_mapping:preview': { proxy_admin: ALL, proxy_admin_viewer: ALL },
+  'sso_connections:read': { proxy_admin: ALL, proxy_admin_viewer: ALL },
+  'sso_connections:write': { proxy_admin: ALL },
 };
 
 /**

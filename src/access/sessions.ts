@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { deriveKey, openWithKey, SecretBoxError, sealWithKey } from '../config/secret-box.js';
 import type { Database } from '../db/schema.js';
 import { hashSecret } from '../keys/secret.js';
 
@@ -35,7 +36,12 @@ export function sessionStore(db: Kysely<Database>, policy: SessionPolicy, now: (
   async function create(
     userId: string,
     method: string,
-    meta: { ip?: string | undefined; userAgent?: string | undefined },
+    meta: {
+      ip?: string | undefined;
+      userAgent?: string | undefined;
+      /** SSO: the id_token, kept for RP-initiated logout (`id_token_hint`). */
+      idToken?: string | null | undefined;
+    },
   ): Promise<{ secret: string; csrf: string; info: SessionInfo }> {
     const secret = randomBytes(32).toString('base64url');
     const at = now();
@@ -51,7 +57,12 @@ export function sessionStore(db: Kysely<Database>, policy: SessionPolicy, now: (
     };
     await db
       .insertInto('sessions')
-      .values({ ...info, token_hash: hashSecret(secret), revoked_at: null })
+      .values({
+        ...info,
+        token_hash: hashSecret(secret),
+        revoked_at: null,
+        id_token: meta.idToken ? sealIdToken(secret, info.id, meta.idToken) : null,
+      })
       .execute();
     return { secret, csrf: csrfToken(secret), info };
   }
@@ -124,7 +135,42 @@ export function sessionStore(db: Kysely<Database>, policy: SessionPolicy, now: (
     );
   }
 
-  return { create, resolve, revoke, listForUser };
+  /** How the session behind a cookie was made, and its id_token (for the IdP's logout). */
+  async function signOutContext(
+    secret: string,
+  ): Promise<{ method: string; idToken: string | null } | null> {
+    const row = await db
+      .selectFrom('sessions')
+      .select(['id', 'method', 'id_token'])
+      .where('token_hash', '=', hashSecret(secret))
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      method: row.method,
+      idToken: row.id_token ? openIdToken(secret, row.id, row.id_token) : null,
+    };
+  }
+
+  return { create, resolve, revoke, listForUser, signOutContext };
+}
+
+/**
+ * The id_token is sealed under a key derived from the cookie secret, which only the browser
+ * holds, so the sessions table alone gives nobody a token to present to the IdP.
+ */
+const idTokenKey = (secret: string) => deriveKey(secret, 'gatehouse session id_token v1');
+
+function sealIdToken(secret: string, sessionId: string, idToken: string): string {
+  return sealWithKey(idTokenKey(secret), idToken, sessionId).toString('base64url');
+}
+
+function openIdToken(secret: string, sessionId: string, sealed: string): string | null {
+  try {
+    return openWithKey(idTokenKey(secret), Buffer.from(sealed, 'base64url'), sessionId);
+  } catch (e) {
+    if (e instanceof SecretBoxError) return null;
+    throw e;
+  }
 }
 
 export type SessionStore = ReturnType<typeof sessionStore>;

@@ -164,6 +164,8 @@ describe('a valid full configuration', () => {
             link_existing_by_email: false,
           },
         ],
+        fromEnvironment: [],
+        litellmRoutes: null,
       },
       roleMapping: {
         precedence: [

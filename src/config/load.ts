@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type EnvRefProblem, resolveEnvRefs } from './env-refs.js';
+import { connectionsFromLiteLlmEnv } from './litellm-sso-env.js';
 import {
   authSchema,
   type FileConfig,
@@ -39,6 +40,8 @@ export interface LoadOptions {
 export interface Loaded {
   config: GatehouseConfig;
   warnings: string[];
+  /** What was taken from LiteLLM's environment and what Gatehouse does differently (log at info). */
+  notes: string[];
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -215,6 +218,20 @@ export function fromObject(
     }
     if (problems.length > 0) throw new ConfigError(source, problems);
   }
+  // LiteLLM's SSO variables become connections; one with the id of a file connection yields to it.
+  const litellm = connectionsFromLiteLlmEnv(env);
+  const fileConnections = f.sso?.connections ?? [];
+  const envConnections = litellm.connections.filter(
+    (c) => !fileConnections.some((fc) => fc.id === c.id),
+  );
+  const shadowed = litellm.connections.filter((c) => !envConnections.includes(c));
+  const litellmWarnings = [
+    ...litellm.problems,
+    ...shadowed.map(
+      (c) =>
+        `sso.connections has a connection "${c.id}": the one LiteLLM's environment variables describe is not created`,
+    ),
+  ];
   const databaseUrl =
     env.DATABASE_URL ||
     f.general_settings?.database_url ||
@@ -224,7 +241,8 @@ export function fromObject(
   const config: GatehouseConfig = {
     file,
     port,
-    publicUrl: (publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicUrl: (publicUrl ?? litellm.publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicUrlConfigured: publicUrl !== undefined || litellm.publicUrl !== null,
     databaseUrl,
     redisUrl: env.REDIS_URL || undefined,
     secret: env.GATEHOUSE_SECRET || undefined,
@@ -235,14 +253,18 @@ export function fromObject(
     router: routerConfig(f),
     defaultTeamParams: f.litellm_settings?.default_team_params ?? {},
     defaultUserParams: f.litellm_settings?.default_internal_user_params ?? {},
-    sso: { connections: f.sso?.connections ?? [] },
+    sso: {
+      connections: [...fileConnections, ...envConnections],
+      fromEnvironment: envConnections.map((c) => c.id),
+      litellmRoutes: litellm.litellmRoutes,
+    },
     roleMapping: f.role_mapping,
     groupSync: f.group_sync,
     auth: f.auth ?? authSchema.parse({}),
   };
-  const warnings = unknownKeyWarnings(raw);
+  const warnings = [...unknownKeyWarnings(raw), ...litellmWarnings];
   if (masterKey === 'sk-1234') {
     warnings.push('master key is the well-known example value "sk-1234"; change it');
   }
-  return { config, warnings };
+  return { config, warnings, notes: litellm.log };
 }

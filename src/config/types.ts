@@ -1,3 +1,4 @@
+import type { LiteLlmSsoResult } from './litellm-sso-env.js';
 import type {
   AuthConfig,
   ConnectionConfig,
@@ -16,6 +17,8 @@ export interface GatehouseConfig {
   port: number;
   /** External base URL without a trailing slash; used in redirect and ACS URLs. */
   publicUrl: string;
+  /** Whether the public URL was configured (GATEHOUSE_PUBLIC_URL or LiteLLM's PROXY_BASE_URL). */
+  publicUrlConfigured: boolean;
   /** `postgres://…` or `file:/path.db` (also `:memory:` in tests). */
   databaseUrl: string;
   redisUrl: string | undefined;
@@ -32,7 +35,14 @@ export interface GatehouseConfig {
   router: RouterConfig;
   defaultTeamParams: DefaultTeamParams;
   defaultUserParams: DefaultUserParams;
-  sso: { connections: ConnectionConfig[] };
+  sso: {
+    /** The config file's connections, then those built from LiteLLM's environment variables. */
+    connections: ConnectionConfig[];
+    /** Ids of the connections built from LiteLLM's environment variables. */
+    fromEnvironment: string[];
+    /** The connection that answers LiteLLM's `/sso/key/generate` and `/sso/callback`. */
+    litellmRoutes: LiteLlmSsoResult['litellmRoutes'];
+  };
   /** Undefined when the file does not set it: then the database (UI/API) holds it. */
   roleMapping: RoleMappingConfig | undefined;
   groupSync: GroupSyncConfig | undefined;

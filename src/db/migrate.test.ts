@@ -16,6 +16,7 @@ const TABLES = [
   'saml_requests',
   'scim_user_attributes',
   'settings',
+  'sso_connections',
   'sso_login_states',
   'spend_logs',
   'team_memberships',
@@ -36,6 +37,7 @@ describe.each(dialects())('migrations (%s)', (dialect) => {
         '006_saml',
         '007_scim',
         '008_spend',
+        '009_sso_connections',
       ]);
       const tables = (await db.kysely.introspection.getTables()).map((t) => t.name);
       expect(tables).toEqual(expect.arrayContaining(TABLES));

@@ -14,6 +14,7 @@ import { sso } from './migrations/005_sso.js';
 import { saml } from './migrations/006_saml.js';
 import { scim } from './migrations/007_scim.js';
 import { spend } from './migrations/008_spend.js';
+import { ssoConnections } from './migrations/009_sso_connections.js';
 
 /** Migrations are code, not files read at run time, so the built package carries them. */
 function migrations(dialect: Db['dialect']): Record<string, Migration> {
@@ -26,6 +27,7 @@ function migrations(dialect: Db['dialect']): Record<string, Migration> {
     '006_saml': saml,
     '007_scim': scim,
     '008_spend': spend,
+    '009_sso_connections': ssoConnections,
   };
 }
 

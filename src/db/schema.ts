@@ -147,6 +147,11 @@ export interface SessionsTable {
   revoked_at: string | null;
   ip: string | null;
   user_agent: string | null;
+  /**
+   * SSO sessions whose IdP offers RP-initiated logout: the id_token for `id_token_hint`, sealed
+   * under a key derived from the cookie secret (migration 009).
+   */
+  id_token: string | null;
 }
 
 export interface LoginFailuresTable {
@@ -213,6 +218,20 @@ export interface SpendLogsTable {
   error_code: string | null;
 }
 
+/** Connections made through the management API (migration 009). */
+export interface SsoConnectionsTable {
+  id: string;
+  type: string;
+  /** JSON: the connection's settings without its secrets. */
+  settings: string;
+  /** JSON: secret field path → value sealed with the secret box. */
+  secrets: string;
+  created_at: string;
+  updated_at: string;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
 export interface Database {
   changes: ChangesTable;
   sessions: SessionsTable;
@@ -231,6 +250,7 @@ export interface Database {
   saml_requests: SamlRequestsTable;
   saml_assertions: SamlAssertionsTable;
   spend_logs: SpendLogsTable;
+  sso_connections: SsoConnectionsTable;
 }
 
 /** An AuthnRequest a browser's login is waiting on: single use, bound to connection and browser. */

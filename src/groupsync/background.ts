@@ -22,7 +22,8 @@ export function backgroundGroupSync(deps: {
   identities: Pick<IdentitiesService, 'activeOfConnection'>;
   signIn: Pick<SignInService, 'resync'>;
   groupSync: GroupSyncConfig | undefined;
-  connections: readonly ConnectionConfig[];
+  /** Every connection at the time of a run (file, environment and database ones). */
+  connections: () => Promise<readonly ConnectionConfig[]>;
   graphFor: (c: ConnectionConfig) => GraphClient | null;
   log: FastifyBaseLogger;
 }) {
@@ -83,7 +84,7 @@ export function backgroundGroupSync(deps: {
     if (running) return running;
     running = (async () => {
       const report: SyncRunReport = { users: 0, synced: 0, failed: 0, added: 0, removed: 0 };
-      for (const c of deps.connections) {
+      for (const c of await deps.connections()) {
         // One broken connection (bad Graph settings, database hiccup) must not stop the others.
         try {
           await syncConnection(c, report);

@@ -11,7 +11,11 @@ export interface Surface {
   name: string;
   /** URL prefixes this surface answers, for errors raised before a route matched. */
   prefixes: readonly string[];
-  render(err: AppError): { body: unknown; contentType: string };
+  /** `request` lets a surface pick a shape per caller (the /sso pages: HTML for browsers). */
+  render(
+    err: AppError,
+    request: FastifyRequest,
+  ): { body: unknown; contentType: string; headers?: Record<string, string> };
 }
 
 /** Fastify's own failures in catalogue terms, never as a 500. */
@@ -41,7 +45,8 @@ export function fromFastify(err: FastifyError): AppError {
 }
 
 export function sendError(surface: Surface, reply: FastifyReply, err: AppError): FastifyReply {
-  const { body, contentType } = surface.render(err);
+  const { body, contentType, headers } = surface.render(err, reply.request);
+  if (headers) void reply.headers(headers);
   if (err.status === 401) void reply.header('www-authenticate', 'Bearer');
   if (err.retryAfterSeconds !== undefined)
     void reply.header('retry-after', String(err.retryAfterSeconds));

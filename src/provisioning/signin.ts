@@ -282,6 +282,7 @@ export function signInService(deps: SignInDeps): SignInService {
             method: `sso:${id.connection}`,
             subject: id.subject,
             reason: e.code === 'user_inactive' ? 'user deactivated' : e.message,
+            ...(meta.reference ? { reference: meta.reference } : {}),
           },
         });
       }

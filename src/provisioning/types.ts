@@ -48,6 +48,8 @@ export interface SignInResult {
 export interface SignInMeta {
   ip?: string | undefined;
   requestId?: string | undefined;
+  /** The reference id the person sees on the error page, recorded with a refusal. */
+  reference?: string | undefined;
 }
 
 /** The sign-in pipeline as SSO flows and background sync see it. */

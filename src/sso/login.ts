@@ -1,6 +1,7 @@
 import type { ConnectionConfig } from '../config/schema.js';
 import type {
   ConnectionPolicy,
+  SignInMeta,
   SignInResult,
   SignInService,
   VerifiedIdentity,
@@ -24,7 +25,7 @@ export function completeSignIn(
   signIn: SignInService,
   connection: ConnectionConfig,
   identity: Omit<VerifiedIdentity, 'connection'>,
-  meta: { ip?: string; requestId?: string } = {},
+  meta: SignInMeta = {},
 ): Promise<SignInResult> {
   return signIn.signIn(
     { ...identity, connection: connection.id },

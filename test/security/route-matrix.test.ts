@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfToken } from '../../src/access/sessions.js';
+import { connectionSchema } from '../../src/config/schema.js';
 import { MASTER_KEY, type TestApp, testApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
 
@@ -89,6 +90,12 @@ const EXPECTED: Record<string, Row> = {
   'GET /api/v1/role-mapping': same([A, A, A, D, D, D, D]),
   'PUT /api/v1/role-mapping': same([A, A, D, D, D, D, D]),
   'POST /api/v1/role-mapping/preview': same([A, A, A, D, D, D, D]),
+  'GET /api/v1/sso/connections': same([A, A, A, D, D, D, D]),
+  'POST /api/v1/sso/connections': same([A, A, D, D, D, D, D]),
+  'GET /api/v1/sso/connections/:id': same([A, A, A, D, D, D, D]),
+  'PATCH /api/v1/sso/connections/:id': same([A, A, D, D, D, D, D]),
+  'DELETE /api/v1/sso/connections/:id': same([A, A, D, D, D, D, D]),
+  'POST /api/v1/sso/connections/:id/test': same([A, A, D, D, D, D, D]),
 };
 
 interface World {
@@ -198,6 +205,12 @@ async function requestFor(t: TestApp, w: World, route: string, caller: Caller, n
       await t.write((tx) => s.keys.create(tx, { user_id: me?.id ?? null, purpose: 'management' }))
     ).id;
   };
+  // Nothing listens on port 9 of loopback: Test connection reports the refusal at once.
+  const connection = async () => {
+    const id = `c-${next()}`;
+    await t.write((tx) => s.connections.create(tx, connectionSchema.parse(connectionBody(id))));
+    return id;
+  };
   const member = async () => {
     const u = await freshUser(near ? w.orgA : w.orgB);
     await t.write((tx) => s.memberships.addTeamMember(tx, team, u, 'member', { source: 'manual' }));
@@ -214,6 +227,7 @@ async function requestFor(t: TestApp, w: World, route: string, caller: Caller, n
     case 'GET /api/v1/spend':
     case 'GET /api/v1/spend/logs':
     case 'GET /api/v1/role-mapping':
+    case 'GET /api/v1/sso/connections':
       return { url: route.split(' ')[1] ?? '' };
     case 'DELETE /api/v1/me/sessions/:id': {
       const owner = near && me ? me.id : await freshUser(null);
@@ -306,8 +320,30 @@ async function requestFor(t: TestApp, w: World, route: string, caller: Caller, n
       };
     case 'POST /api/v1/role-mapping/preview':
       return { url: '/api/v1/role-mapping/preview', payload: { groups: ['litellm-owners'] } };
+    case 'POST /api/v1/sso/connections':
+      return { url: '/api/v1/sso/connections', payload: connectionBody(`c-${next()}`) };
+    case 'GET /api/v1/sso/connections/:id':
+    case 'DELETE /api/v1/sso/connections/:id':
+      return { url: `/api/v1/sso/connections/${await connection()}` };
+    case 'PATCH /api/v1/sso/connections/:id':
+      return {
+        url: `/api/v1/sso/connections/${await connection()}`,
+        payload: { display_name: 'Renamed' },
+      };
+    case 'POST /api/v1/sso/connections/:id/test':
+      return { url: `/api/v1/sso/connections/${await connection()}/test`, payload: {} };
   }
   return null;
+}
+
+/** An OIDC connection with no secret (none is needed to be stored, so no GATEHOUSE_SECRET). */
+function connectionBody(id: string) {
+  return {
+    id,
+    type: 'oidc',
+    issuer: 'http://127.0.0.1:9/oauth2/default',
+    client_id: `client-${id}`,
+  };
 }
 
 function headersFor(w: World, caller: Caller, method: string): Record<string, string> {

@@ -7,6 +7,8 @@ import { AppError } from '../../errors/catalogue.js';
  */
 export const SSO_REASONS = {
   connection_disabled: 'This sign-in method is turned off. Ask your administrator.',
+  protocol_unsupported:
+    'This kind of sign-in method is not available in this version of Gatehouse. Ask your administrator.',
   connection_misconfigured:
     'This sign-in method is not set up completely in Gatehouse. Ask your administrator to run Test connection.',
   idp_unavailable: 'The identity provider could not be reached. Try again in a few minutes.',
