@@ -8,7 +8,7 @@ import { listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
 import { decidePurpose, KEY_PURPOSE_SPELLINGS, parseKeyPurpose } from '../keys/purpose.js';
 import type { ApiRoutes } from './deps.js';
-import { access } from './surface.js';
+import { access, queryOf } from './surface.js';
 
 const fields = {
   name: z.string().trim().min(1).max(200).nullable().optional(),
@@ -73,11 +73,8 @@ const newKey = (req: FastifyRequest) => {
 };
 
 export const keyRoutes: ApiRoutes = (app, { services, write }) => {
-  app.get('/keys', { config: { permission: 'keys:read' } }, async (req) =>
-    services.keys.list(
-      parse(listParams, req.query, 'query'),
-      visibility(access(req).subject, 'keys:read'),
-    ),
+  app.get('/keys', { config: { permission: 'keys:read', query: listParams } }, async (req) =>
+    services.keys.list(queryOf(req, listParams), visibility(access(req).subject, 'keys:read')),
   );
 
   /** The only response that ever contains the secret (`key`). */

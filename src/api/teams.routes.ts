@@ -5,7 +5,7 @@ import { budgetFields, id, name, source, teamRole } from '../http/fields.js';
 import { listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
 import type { ApiRoutes } from './deps.js';
-import { access } from './surface.js';
+import { access, queryOf } from './surface.js';
 
 const createBody = z.strictObject({
   id: z
@@ -50,11 +50,8 @@ const newTeam = (req: FastifyRequest) => {
 export const teamRoutes: ApiRoutes = (app, { services, write }) => {
   const db = services.ctx.db.kysely;
 
-  app.get('/teams', { config: { permission: 'teams:read' } }, async (req) =>
-    services.teams.list(
-      parse(listParams, req.query, 'query'),
-      visibility(access(req).subject, 'teams:read'),
-    ),
+  app.get('/teams', { config: { permission: 'teams:read', query: listParams } }, async (req) =>
+    services.teams.list(queryOf(req, listParams), visibility(access(req).subject, 'teams:read')),
   );
 
   app.post(
@@ -124,10 +121,10 @@ export const teamRoutes: ApiRoutes = (app, { services, write }) => {
 
   app.patch(
     '/teams/:id/members/:userId',
-    { config: { permission: 'team_members:write' } },
+    { config: { permission: 'team_members:write', query: sourceQuery } },
     async (req) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
-      const { source } = parse(sourceQuery, req.query, 'query');
+      const { source } = queryOf(req, sourceQuery);
       const { role } = parse(memberRoleBody, req.body);
       return write(req, (s) =>
         services.memberships.addTeamMember(s, id, userId, role, { source, mode: 'update' }),
@@ -138,10 +135,10 @@ export const teamRoutes: ApiRoutes = (app, { services, write }) => {
   /** Removes the membership of one source (default: manual); IdP-sourced ones come back at next sync. */
   app.delete(
     '/teams/:id/members/:userId',
-    { config: { permission: 'team_members:write' } },
+    { config: { permission: 'team_members:write', query: sourceQuery } },
     async (req, reply) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
-      const { source } = parse(sourceQuery, req.query, 'query');
+      const { source } = queryOf(req, sourceQuery);
       await write(req, (s) => services.memberships.removeTeamMember(s, id, userId, { source }));
       return reply.status(204).send();
     },
