@@ -83,6 +83,44 @@ describe.each(dialects())('every /api/v1 route (%s)', (dialect) => {
     expect(res.json().error.details[0].path).toBe('limit');
   });
 
+  it('stores a budget_duration in its canonical spelling and refuses one with a space inside', async () => {
+    const made = await t.call({
+      method: 'POST',
+      url: '/api/v1/teams',
+      payload: { name: 'durations', budget_duration: ' 30d ' },
+    });
+    expect(made.statusCode).toBe(201);
+    expect(made.json().budget_duration).toBe('30d');
+    const id = made.json().id as string;
+    for (const [url, method] of [
+      [`/api/v1/teams/${id}`, 'PATCH'],
+      ['/api/v1/keys', 'POST'],
+      ['/api/v1/users', 'POST'],
+    ] as const) {
+      const res = await t.call({
+        method,
+        url,
+        payload: {
+          budget_duration: '30 d',
+          ...(url === '/api/v1/users' ? { email: 'd@acme.com' } : {}),
+        },
+      });
+      expect(res.statusCode).toBe(422);
+      expect(res.json().error.details).toEqual([
+        {
+          path: 'budget_duration',
+          message: 'must be a duration like 30s, 15m, 24h, 30d, 1w or 1mo, without spaces',
+        },
+      ]);
+    }
+    const patched = await t.call({
+      method: 'PATCH',
+      url: `/api/v1/teams/${id}`,
+      payload: { budget_duration: '\t1mo ' },
+    });
+    expect(patched.json().budget_duration).toBe('1mo');
+  });
+
   it('finds a user by user_name, case-insensitively (the README recovery path)', async () => {
     const u = await createUser(t, { user_name: 'Recovery.Admin' });
     await createUser(t, { user_name: 'someone-else' });
