@@ -43,7 +43,22 @@ const createBody = z.strictObject({
 });
 const updateBody = z.strictObject({ ...fields, blocked: z.boolean().optional() });
 /** What a key's owner may change on their own key: nothing that loosens a limit or a block. */
-const ownUpdateBody = z.strictObject({ name: fields.name, blocked: z.literal(true).optional() });
+const ownUpdateBody = z.strictObject(
+  {
+    name: fields.name,
+    blocked: z
+      .literal(true, {
+        error: "a key's owner may block it but not unblock it: ask an admin to unblock it",
+      })
+      .optional(),
+  },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `a key's owner may change only its name and block it (blocked: true); ask an admin to change ${iss.keys.join(', ')}`
+        : undefined,
+  },
+);
 const listParams = z.strictObject({
   ...listQuery,
   user_id: z.string().optional(),

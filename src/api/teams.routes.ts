@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { assertMayManagePerson, authorize, visibility } from '../access/guard.js';
+import { AppError, isAppError } from '../errors/catalogue.js';
 import { budgetFields, id, name, source, teamRole } from '../http/fields.js';
 import { listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
@@ -41,6 +42,15 @@ const memberParam = z.strictObject({ id, userId: id });
 const addMemberBody = z.strictObject({ user_id: id, role: teamRole.default('member') });
 const memberRoleBody = z.strictObject({ role: teamRole });
 const sourceQuery = z.strictObject({ source: source.default('manual') });
+
+/** A refused move says it is about moving, not about creating (what it is checked as). */
+const moveRefused = (org: string | null | undefined) =>
+  new AppError(
+    'forbidden',
+    org
+      ? `You may move a team only into an organization you administer; you do not administer '${org}'.`
+      : 'Only proxy admins may take a team out of every organization (organization_id: null).',
+  );
 
 const newTeam = (req: FastifyRequest) => {
   const org = (req.body as Record<string, unknown> | null)?.organization_id;
@@ -88,6 +98,8 @@ export const teamRoutes: ApiRoutes = (app, { services, write }) => {
       await authorize(db, access(req).subject, 'teams:create', {
         kind: 'new_team',
         organizationId: patch.organization_id,
+      }).catch((e: unknown) => {
+        throw isAppError(e) && e.code === 'forbidden' ? moveRefused(patch.organization_id) : e;
       });
     }
     return write(req, (s) => services.teams.update(s, id, patch));

@@ -8,7 +8,14 @@ import { parse } from '../http/validate.js';
 import type { ApiRoutes } from './deps.js';
 import { access, queryOf } from './surface.js';
 
-const email = z.email({ error: 'must be an email address' }).max(320);
+const email = z
+  .email({
+    error: (iss) =>
+      iss.input === undefined
+        ? 'is required: the email address of the person'
+        : 'must be an email address',
+  })
+  .max(320);
 const password = z
   .string()
   .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
