@@ -78,7 +78,7 @@ export function queryOf<S extends z.ZodObject>(request: FastifyRequest, schema: 
   if (request.routeOptions.config.query !== schema) {
     throw new Error(`route ${request.routeOptions.url} reads a query schema it did not declare`);
   }
-  // Parsed with this very schema by the preValidation hook (checked just above).
+  // Parsed with this very schema by the preHandler hook (checked just above).
   return request.parsedQuery as z.infer<S>;
 }
 
@@ -136,13 +136,6 @@ export function managementApi(
     app.addHook('onRequest', async (request) => {
       request.principal = await deps.auth.authenticateApi(request);
     });
-    app.addHook('preValidation', async (request) => {
-      if (request.is404) return;
-      request.parsedQuery = checkQuery(
-        request.routeOptions.config.query ?? NO_QUERY,
-        request.query,
-      );
-    });
     app.addHook('preHandler', async (request) => {
       // Unknown routes were authenticated above; they answer 404, not "forbidden".
       if (request.is404) return;
@@ -154,6 +147,11 @@ export function managementApi(
       const t = target ? target(request) : defaultTarget(permission, request);
       const scope = await authorize(db, subject, permission, t);
       request.access = { subject, scope };
+      // After the guard, like body validation: a missing permission (403) comes before a 422.
+      request.parsedQuery = checkQuery(
+        request.routeOptions.config.query ?? NO_QUERY,
+        request.query,
+      );
     });
     const routeDeps = {
       ...deps,

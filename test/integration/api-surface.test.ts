@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestApp, testApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
-import { createUser } from '../support/seed.js';
+import { createUser, userWithKey } from '../support/seed.js';
 
 /**
  * Rules that hold on every /api/v1 route, walked over the routes the app declared (so a route
@@ -75,6 +75,16 @@ describe.each(dialects())('every /api/v1 route (%s)', (dialect) => {
     );
     const me = await t.call({ method: 'GET', url: '/api/v1/me?verbose=1' });
     expect(me.json().error.message).toBe('Unknown query parameter "verbose": it takes none.');
+  });
+
+  it('checks the permission first: a refused caller gets 403, not the 422', async () => {
+    const viewer = await userWithKey(t, 'internal_user_viewer');
+    const res = await t.call({
+      method: 'GET',
+      url: '/api/v1/audit?frobnicate=1',
+      auth: viewer.key,
+    });
+    expect(res.statusCode).toBe(403);
   });
 
   it('still validates the values of declared parameters', async () => {
