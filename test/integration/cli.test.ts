@@ -227,27 +227,6 @@ describe.concurrent('gatehouse check-config', () => {
       'check-config: no FILE given and no ./gatehouse.yaml here: gatehouse check-config FILE\n',
     );
   });
-
-  it('checks ./gatehouse.yaml when no file is named, as --help says', async () => {
-    const cwd = join(dir, 'with-default');
-    mkdirSync(cwd);
-    writeFileSync(
-      join(cwd, 'gatehouse.yaml'),
-      'litellm_settings:\n  default_team_params: { budget_duration: monthly }\n',
-    );
-    const p = spawnGatehouse(['check-config'], childEnv({}), cwd);
-    const { code } = await p.exited;
-    expect(code).toBe(1);
-    expect(p.stderr()).toContain(`Invalid configuration in ${join(cwd, 'gatehouse.yaml')}:`);
-    expect(p.stderr()).toContain('default_team_params.budget_duration: must be a duration');
-    writeFileSync(
-      join(cwd, 'gatehouse.yaml'),
-      'general_settings:\n  master_key: sk-cwd-key-0123\n',
-    );
-    const ok = spawnGatehouse(['check-config'], childEnv({}), cwd);
-    expect((await ok.exited).code).toBe(0);
-    expect(ok.stdout()).toBe('gatehouse.yaml: OK\n');
-  });
 });
 
 describe.concurrent('gatehouse command line', () => {
@@ -287,6 +266,30 @@ describe.concurrent('gatehouse command line', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('  - env PORT: "eighty" is not a port number (0-65535)\n');
     expect(existsSync(db.slice('file:'.length))).toBe(false);
+  });
+});
+
+// Not concurrent: it spawns twice in a row, and the machine may be busy.
+describe('gatehouse check-config without FILE', () => {
+  it('checks ./gatehouse.yaml when no file is named, as --help says', async () => {
+    const cwd = join(dir, 'with-default');
+    mkdirSync(cwd);
+    writeFileSync(
+      join(cwd, 'gatehouse.yaml'),
+      'litellm_settings:\n  default_team_params: { budget_duration: monthly }\n',
+    );
+    const p = spawnGatehouse(['check-config'], childEnv({}), cwd);
+    const { code } = await p.exited;
+    expect(code).toBe(1);
+    expect(p.stderr()).toContain(`Invalid configuration in ${join(cwd, 'gatehouse.yaml')}:`);
+    expect(p.stderr()).toContain('default_team_params.budget_duration: must be a duration');
+    writeFileSync(
+      join(cwd, 'gatehouse.yaml'),
+      'general_settings:\n  master_key: sk-cwd-key-0123\n',
+    );
+    const ok = spawnGatehouse(['check-config'], childEnv({}), cwd);
+    expect((await ok.exited).code).toBe(0);
+    expect(ok.stdout()).toBe('gatehouse.yaml: OK\n');
   });
 });
 
