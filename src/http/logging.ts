@@ -1,6 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { redactUrl } from './query-credentials.js';
 
+const SECRET_FIELDS = ['password', 'key', 'secret', 'token', 'client_secret'];
+/**
+ * Where secrets sit deeper inside a traced body: SSO settings (`microsoft_graph.client_secret`),
+ * SCIM PATCH operations (`Operations[0].value.password`), lists of objects. Scoped to `body` so
+ * ordinary log lines do not pay for the wildcard walk.
+ */
+const NESTED_IN_BODY = ['body.*', 'body.*.*', 'body.*.*.*'];
+
 /**
  * Paths the logger censors in every line: credential headers (logged at debug and trace),
  * cookies both ways, and secret fields of logged bodies (trace) or objects.
@@ -17,6 +25,7 @@ export const REDACT_PATHS = [
   '*.secret',
   '*.token',
   '*.client_secret',
+  ...NESTED_IN_BODY.flatMap((at) => SECRET_FIELDS.map((f) => `${at}.${f}`)),
 ];
 
 /** Levels at which a request line carries its headers (and, at trace, its body). */

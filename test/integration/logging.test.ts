@@ -110,7 +110,20 @@ describe('logs never contain a secret (the real logger, at trace)', () => {
       secret: 'field-secret-0123456789abcdef',
       token: 'field-token-0123456789abcdef',
       client_secret: 'field-client-secret-0123456789',
+      // Nested, as SSO settings and SCIM PATCH operations carry them.
+      microsoft_graph: { client_secret: 'nested-client-secret-0123456789' },
+      Operations: [{ op: 'replace', value: { password: 'nested-scim-password-0123456789' } }],
+      members: [{ token: 'nested-list-token-0123456789' }],
     };
+    const secrets = [
+      body.key,
+      body.secret,
+      body.token,
+      body.client_secret,
+      body.microsoft_graph.client_secret,
+      'nested-scim-password-0123456789',
+      'nested-list-token-0123456789',
+    ];
     const res = await gh.app.inject({
       method: 'POST',
       url: '/api/v1/keys',
@@ -119,7 +132,7 @@ describe('logs never contain a secret (the real logger, at trace)', () => {
     });
     expect(res.statusCode).toBe(422);
     expect(all()).toContain('"client_secret":"[redacted]"');
-    for (const secret of Object.values(body)) expect(all()).not.toContain(secret);
+    for (const secret of secrets) expect(all()).not.toContain(secret);
   });
 
   it('keeps session cookies (cookie, set-cookie) and the CSRF token out', async () => {
