@@ -32,6 +32,7 @@ import {
   microsoftGraphClient,
 } from './groupsync/microsoft-graph.js';
 import { surfaceRegistry } from './http/errors.js';
+import { loggerOptions, traceBodies } from './http/logging.js';
 import { installUi } from './http/ui.js';
 import { type ChangeBus, localChangeBus, pruneFeed } from './identity/changes.js';
 import { identitiesService } from './identity/identities.js';
@@ -57,7 +58,10 @@ export interface AppDeps {
   config: GatehouseConfig;
   /** Migrated database; the caller owns it and closes it after the app. */
   db: Db;
+  /** Replaces the whole logger configuration; prefer `logStream`, which keeps it. */
   logger?: FastifyServerOptions['logger'];
+  /** Where log lines go (default stdout), with the real level, redaction and serializers. */
+  logStream?: { write(line: string): void };
   now?: () => Date;
   changes?: ChangeBus;
   /** Microsoft Graph client settings (tests shorten waits); defaults are production values. */
@@ -102,19 +106,6 @@ const FEED_PRUNE_EVERY_MS = 10 * 60_000;
 /** Sign-ins abandoned half-way leave login states behind; they are swept this often. */
 const LOGIN_STATE_PURGE_EVERY_MS = 10 * 60_000;
 
-/** The gateway's and the API's redaction list: no credential reaches a log line. */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers["api-key"]',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-  '*.password',
-  '*.key',
-  '*.secret',
-  '*.token',
-  '*.client_secret',
-];
-
 /** Composition root: builds one independent Gatehouse from its dependencies; no module state. */
 export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
   const { config } = deps;
@@ -123,10 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
   const trust = config.trustProxy;
   const surfaces = surfaceRegistry(API_SURFACE);
   const app = Fastify({
-    logger: deps.logger ?? {
-      level: config.logLevel,
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    },
+    logger: deps.logger ?? loggerOptions(config.logLevel, deps.logStream),
     bodyLimit: 1024 * 1024,
     // Ids of up to 200 characters work in paths; longer ones get the surface's 414.
     routerOptions: { maxParamLength: 200 },
@@ -143,6 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
   app.decorateRequest('principal', null);
   app.decorateRequest('access', null);
   await app.register(cookie);
+  traceBodies(app, config.logLevel);
   surfaces.install(app);
   surfaces.add({
     name: 'openai',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { bootstrapAdmin } from './access/bootstrap.js';
+import { type BootstrapCredentials, bootstrapAdmin } from './access/bootstrap.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/load.js';
 import { SecretBoxError } from './config/secret-box.js';
@@ -15,13 +15,16 @@ const USAGE = `Usage: gatehouse <command> [options]
 Commands:
   start                 start the server (default)
   migrate               apply database migrations and exit
-  check-config [FILE]   validate a config file and exit
+  check-config [FILE]   validate a config file (default: ./gatehouse.yaml) and exit
 
 Options:
   --config FILE         config file (default: ./gatehouse.yaml if present)
   --port N              port to listen on (default: $PORT or 4000)
   -h, --help            show this help
 `;
+
+/** Where `start` and `check-config` look for a config file when none is named. */
+const DEFAULT_CONFIG = 'gatehouse.yaml';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -95,23 +98,6 @@ async function start(file: string | undefined, port: string | undefined): Promis
   if (secret.note) app.log[secret.note.level](secret.note.message);
   app.log.info({ db: db.describe, config: config.file ?? null }, 'gatehouse starting');
 
-  const creds = await bootstrapAdmin(services);
-  if (creds) {
-    // Printed once to the console, deliberately not to the structured log.
-    process.stdout.write(
-      [
-        '',
-        '================ Gatehouse bootstrap admin (shown once) ================',
-        `No master key is configured, so an admin was created: user "${creds.userName}"`,
-        `Password: ${creds.password}   (POST /auth/login, the break-glass login)`,
-        `API key:  ${creds.key}`,
-        'Store them now; only their hashes are kept. Send the key as "Authorization: Bearer <key>".',
-        '=========================================================================',
-        '',
-      ].join('\n'),
-    );
-  }
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -138,7 +124,34 @@ async function start(file: string | undefined, port: string | undefined): Promis
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
-  await app.listen({ port: config.port, host: '0.0.0.0' });
+  try {
+    await app.listen({ port: config.port, host: '0.0.0.0' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    await app.close();
+    await db.close();
+    fail(`cannot listen on port ${config.port}: it is in use by another program (EADDRINUSE)`);
+  }
+  // Only once Gatehouse is serving: a start that fails to listen (port busy) must not use up
+  // the one-time credentials, so the bootstrap (and its flag) happens after listen succeeded.
+  const creds = await bootstrapAdmin(services);
+  if (creds) printBootstrapBanner(creds);
+}
+
+function printBootstrapBanner(creds: BootstrapCredentials): void {
+  // Printed once to the console, deliberately not to the structured log.
+  process.stdout.write(
+    [
+      '',
+      '================ Gatehouse bootstrap admin (shown once) ================',
+      `No master key is configured, so an admin was created: user "${creds.userName}"`,
+      `Password: ${creds.password}   (POST /auth/login, the break-glass login)`,
+      `API key:  ${creds.key}`,
+      'Store them now; only their hashes are kept. Send the key as "Authorization: Bearer <key>".',
+      '=========================================================================',
+      '',
+    ].join('\n'),
+  );
 }
 
 async function main(): Promise<void> {
@@ -162,8 +175,12 @@ async function main(): Promise<void> {
       return;
     }
     case 'check-config': {
-      const file = arg ?? values.config;
-      if (!file) fail('check-config needs a file: gatehouse check-config FILE');
+      const file = arg ?? values.config ?? (existsSync(DEFAULT_CONFIG) ? DEFAULT_CONFIG : null);
+      if (!file) {
+        fail(
+          `check-config: no FILE given and no ./${DEFAULT_CONFIG} here: gatehouse check-config FILE`,
+        );
+      }
       const { warnings } = load(file, undefined);
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
       process.stdout.write(`${file}: OK\n`);

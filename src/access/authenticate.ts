@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { GlobalRole } from '../config/roles.js';
 import { AppError } from '../errors/catalogue.js';
+import { refuseQueryCredential } from '../http/query-credentials.js';
 import type { KeyCache } from '../keys/cache.js';
 import { secretEquals } from '../keys/secret.js';
 import { CSRF_HEADER, SESSION_COOKIE } from './cookies.js';
@@ -46,6 +47,7 @@ export function authenticator(opts: {
 
   return {
     authenticateKey(request) {
+      refuseQueryCredential(request.query);
       const secret = presentedCredential(request.headers);
       if (secret === null) {
         throw new AppError('unauthenticated', 'Send an API key as "Authorization: Bearer <key>".');
@@ -54,6 +56,7 @@ export function authenticator(opts: {
     },
 
     async authenticateApi(request) {
+      refuseQueryCredential(request.query);
       const secret = presentedCredential(request.headers);
       if (secret !== null) return fromKey(secret);
       const cookie = request.cookies[SESSION_COOKIE];

@@ -27,6 +27,34 @@ export type Target =
 const forbidden = (action: Action) =>
   new AppError('forbidden', `Your role does not allow ${action} on this object.`);
 
+/**
+ * The refusal for a request whose fix is the caller's to make: an org admin creating a user or a
+ * team must name one of their organizations. Other refusals stay generic.
+ */
+function refusal(s: Subject, scopes: readonly Scope[], action: Action, t: Target): AppError {
+  if ((t.kind !== 'new_user' && t.kind !== 'new_team') || !scopes.includes('org')) {
+    return forbidden(action);
+  }
+  const what = t.kind === 'new_user' ? 'users' : 'teams';
+  const mine = [...s.adminOrgs].map((o) => `'${o}'`).join(', ');
+  if (!mine) {
+    return new AppError(
+      'forbidden',
+      `You administer no organization yet, so you cannot create ${what}; ask a proxy admin to make you an organization admin.`,
+    );
+  }
+  if (t.organizationId === null) {
+    return new AppError(
+      'forbidden',
+      `Org admins create ${what} inside an organization they administer: send organization_id (${mine}).`,
+    );
+  }
+  return new AppError(
+    'forbidden',
+    `You do not administer organization '${t.organizationId}': send the organization_id of one you do (${mine}).`,
+  );
+}
+
 async function inAdminOrg(db: Kysely<Database>, s: Subject, userId: string): Promise<boolean> {
   if (s.adminOrgs.size === 0) return false;
   const hit = await db
@@ -92,7 +120,7 @@ export async function authorize(
   for (const scope of scopes) {
     if (await within(db, s, scope, action, target)) return scope;
   }
-  throw forbidden(action);
+  throw refusal(s, scopes, action, target);
 }
 
 async function within(

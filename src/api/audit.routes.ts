@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { AppError } from '../errors/catalogue.js';
-import { parse } from '../http/validate.js';
 import { listAudit } from '../identity/audit.js';
 import type { ApiRoutes } from './deps.js';
+import { queryOf } from './surface.js';
 
 const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -15,8 +15,8 @@ const auditQuery = z.strictObject({
 });
 
 export const auditRoutes: ApiRoutes = (app, { services }) => {
-  app.get('/audit', { config: { permission: 'audit:read' } }, async (req) => {
-    const q = parse(auditQuery, req.query, 'query');
+  app.get('/audit', { config: { permission: 'audit:read', query: auditQuery } }, async (req) => {
+    const q = queryOf(req, auditQuery);
     if (q.cursor !== undefined && !/^\d{1,15}$/.test(q.cursor)) {
       throw new AppError(
         'invalid_request',

@@ -8,7 +8,7 @@ import { listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
 import { decidePurpose, KEY_PURPOSE_SPELLINGS, parseKeyPurpose } from '../keys/purpose.js';
 import type { ApiRoutes } from './deps.js';
-import { access } from './surface.js';
+import { access, queryOf } from './surface.js';
 
 const fields = {
   name: z.string().trim().min(1).max(200).nullable().optional(),
@@ -43,7 +43,22 @@ const createBody = z.strictObject({
 });
 const updateBody = z.strictObject({ ...fields, blocked: z.boolean().optional() });
 /** What a key's owner may change on their own key: nothing that loosens a limit or a block. */
-const ownUpdateBody = z.strictObject({ name: fields.name, blocked: z.literal(true).optional() });
+const ownUpdateBody = z.strictObject(
+  {
+    name: fields.name,
+    blocked: z
+      .literal(true, {
+        error: "a key's owner may block it but not unblock it: ask an admin to unblock it",
+      })
+      .optional(),
+  },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys'
+        ? `a key's owner may change only its name and block it (blocked: true); ask an admin to change ${iss.keys.join(', ')}`
+        : undefined,
+  },
+);
 const listParams = z.strictObject({
   ...listQuery,
   user_id: z.string().optional(),
@@ -73,11 +88,8 @@ const newKey = (req: FastifyRequest) => {
 };
 
 export const keyRoutes: ApiRoutes = (app, { services, write }) => {
-  app.get('/keys', { config: { permission: 'keys:read' } }, async (req) =>
-    services.keys.list(
-      parse(listParams, req.query, 'query'),
-      visibility(access(req).subject, 'keys:read'),
-    ),
+  app.get('/keys', { config: { permission: 'keys:read', query: listParams } }, async (req) =>
+    services.keys.list(queryOf(req, listParams), visibility(access(req).subject, 'keys:read')),
   );
 
   /** The only response that ever contains the secret (`key`). */

@@ -4,7 +4,7 @@ import { duration, id, models, money, name, orgRole, source } from '../http/fiel
 import { listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
 import type { ApiRoutes } from './deps.js';
-import { access } from './surface.js';
+import { access, queryOf } from './surface.js';
 
 const fields = {
   max_budget: money.nullable().optional(),
@@ -17,15 +17,16 @@ const idParam = z.strictObject({ id });
 const memberParam = z.strictObject({ id, userId: id });
 const addMemberBody = z.strictObject({ user_id: id, role: orgRole.default('member') });
 const sourceQuery = z.strictObject({ source: source.default('manual') });
+const listParams = z.strictObject(listQuery);
 
 export const organizationRoutes: ApiRoutes = (app, { services, write }) => {
   const orgs = services.organizations;
 
-  app.get('/organizations', { config: { permission: 'organizations:read' } }, async (req) =>
-    orgs.list(
-      parse(z.strictObject(listQuery), req.query, 'query'),
-      visibility(access(req).subject, 'organizations:read'),
-    ),
+  app.get(
+    '/organizations',
+    { config: { permission: 'organizations:read', query: listParams } },
+    async (req) =>
+      orgs.list(queryOf(req, listParams), visibility(access(req).subject, 'organizations:read')),
   );
 
   // Only proxy admins create organizations: no narrower scope can hold a new one.
@@ -90,10 +91,10 @@ export const organizationRoutes: ApiRoutes = (app, { services, write }) => {
 
   app.delete(
     '/organizations/:id/members/:userId',
-    { config: { permission: 'org_members:write' } },
+    { config: { permission: 'org_members:write', query: sourceQuery } },
     async (req, reply) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
-      const { source } = parse(sourceQuery, req.query, 'query');
+      const { source } = queryOf(req, sourceQuery);
       await write(req, (s) => services.memberships.removeOrgMember(s, id, userId, { source }));
       return reply.status(204).send();
     },

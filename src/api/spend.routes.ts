@@ -3,9 +3,8 @@ import { visibility } from '../access/guard.js';
 import { type SpendFilter, spendLogs, spendTotals } from '../gateway/spend/store.js';
 import { isoTime } from '../http/fields.js';
 import { listQuery } from '../http/query.js';
-import { parse } from '../http/validate.js';
 import type { ApiRoutes } from './deps.js';
-import { access } from './surface.js';
+import { access, queryOf } from './surface.js';
 
 const filters = {
   key_id: z.string().min(1).optional(),
@@ -38,15 +37,19 @@ function filter(q: z.infer<typeof totalsQuery>, visible: SpendFilter['visible'])
  */
 export const spendRoutes: ApiRoutes = (app, { services }) => {
   const db = services.ctx.db.kysely;
-  app.get('/spend', { config: { permission: 'spend:read' } }, async (req) => {
-    const q = parse(totalsQuery, req.query, 'query');
+  app.get('/spend', { config: { permission: 'spend:read', query: totalsQuery } }, async (req) => {
+    const q = queryOf(req, totalsQuery);
     return spendTotals(db, filter(q, visibility(access(req).subject, 'spend:read')));
   });
-  app.get('/spend/logs', { config: { permission: 'spend:read' } }, async (req) => {
-    const q = parse(logsQuery, req.query, 'query');
-    return spendLogs(db, filter(q, visibility(access(req).subject, 'spend:read')), {
-      limit: q.limit,
-      cursor: q.cursor,
-    });
-  });
+  app.get(
+    '/spend/logs',
+    { config: { permission: 'spend:read', query: logsQuery } },
+    async (req) => {
+      const q = queryOf(req, logsQuery);
+      return spendLogs(db, filter(q, visibility(access(req).subject, 'spend:read')), {
+        limit: q.limit,
+        cursor: q.cursor,
+      });
+    },
+  );
 };

@@ -1,12 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { Authenticator } from '../access/authenticate.js';
 import { authorize, type Target } from '../access/guard.js';
 import type { Action, Scope } from '../access/matrix.js';
 import { actorOf, type Principal } from '../access/principal.js';
 import { loadSubject, type Subject } from '../access/subject.js';
-import { AppError } from '../errors/catalogue.js';
+import { AppError, invalid } from '../errors/catalogue.js';
 import { API_ERRORS } from '../errors/render.js';
 import { installSurfaceErrors, type Surface } from '../http/errors.js';
+import { parse } from '../http/validate.js';
 import type { Actor } from '../identity/actor.js';
 import { write } from '../identity/write.js';
 import type { ApiRoutes, ApiServices } from './deps.js';
@@ -51,6 +53,35 @@ function defaultTarget(action: Action, request: FastifyRequest): Target {
 
 const READS = new Set(['GET', 'HEAD']);
 
+const NO_QUERY = z.strictObject({});
+
+/**
+ * Every route's query against the parameters it declared: an unknown one is refused with its
+ * name and the ones the route takes, so a misspelt filter never silently lists everything.
+ */
+function checkQuery(schema: z.ZodObject, query: unknown): unknown {
+  const allowed = Object.keys(schema.shape);
+  const given = query && typeof query === 'object' ? Object.keys(query) : [];
+  const unknown = given.filter((k) => !allowed.includes(k));
+  if (unknown.length) {
+    const takes = allowed.length ? `it takes ${allowed.join(', ')}` : 'it takes none';
+    throw invalid(
+      `Unknown query parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}: ${takes}.`,
+      unknown.map((k) => ({ path: k, message: 'unknown query parameter' })),
+    );
+  }
+  return parse(schema, query, 'query');
+}
+
+/** The query of a route that declared `schema` as its `query`, already validated. */
+export function queryOf<S extends z.ZodObject>(request: FastifyRequest, schema: S): z.infer<S> {
+  if (request.routeOptions.config.query !== schema) {
+    throw new Error(`route ${request.routeOptions.url} reads a query schema it did not declare`);
+  }
+  // Parsed with this very schema by the preHandler hook (checked just above).
+  return request.parsedQuery as z.infer<S>;
+}
+
 /**
  * A key acts on the management API only as far as its purpose allows, whatever its owner's
  * role: `inference` keys may ask who they are and nothing else, `read_only` keys may read.
@@ -81,6 +112,10 @@ export function managementApi(
   const db = deps.services.ctx.db.kysely;
   return async (app: FastifyInstance) => {
     installSurfaceErrors(app, API_SURFACE);
+    app.decorateRequest('parsedQuery', null);
+    // Bodies are JSON only: Fastify's built-in text/plain parser would hand a string to the
+    // body schema (a confusing 422); without it, any other type is the documented 415.
+    app.removeContentTypeParser('text/plain');
     app.addHook('onRoute', (route) => {
       const permission = route.config?.permission;
       if (!permission)
@@ -112,6 +147,11 @@ export function managementApi(
       const t = target ? target(request) : defaultTarget(permission, request);
       const scope = await authorize(db, subject, permission, t);
       request.access = { subject, scope };
+      // After the guard, like body validation: a missing permission (403) comes before a 422.
+      request.parsedQuery = checkQuery(
+        request.routeOptions.config.query ?? NO_QUERY,
+        request.query,
+      );
     });
     const routeDeps = {
       ...deps,

@@ -1,11 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { assertMayManagePerson, authorize, visibility } from '../access/guard.js';
+import { AppError, isAppError } from '../errors/catalogue.js';
 import { budgetFields, id, name, source, teamRole } from '../http/fields.js';
 import { listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
 import type { ApiRoutes } from './deps.js';
-import { access } from './surface.js';
+import { access, queryOf } from './surface.js';
 
 const createBody = z.strictObject({
   id: z
@@ -42,6 +43,15 @@ const addMemberBody = z.strictObject({ user_id: id, role: teamRole.default('memb
 const memberRoleBody = z.strictObject({ role: teamRole });
 const sourceQuery = z.strictObject({ source: source.default('manual') });
 
+/** A refused move says it is about moving, not about creating (what it is checked as). */
+const moveRefused = (org: string | null | undefined) =>
+  new AppError(
+    'forbidden',
+    org
+      ? `You may move a team only into an organization you administer; you do not administer '${org}'.`
+      : 'Only proxy admins may take a team out of every organization (organization_id: null).',
+  );
+
 const newTeam = (req: FastifyRequest) => {
   const org = (req.body as Record<string, unknown> | null)?.organization_id;
   return { kind: 'new_team' as const, organizationId: typeof org === 'string' ? org : null };
@@ -50,11 +60,8 @@ const newTeam = (req: FastifyRequest) => {
 export const teamRoutes: ApiRoutes = (app, { services, write }) => {
   const db = services.ctx.db.kysely;
 
-  app.get('/teams', { config: { permission: 'teams:read' } }, async (req) =>
-    services.teams.list(
-      parse(listParams, req.query, 'query'),
-      visibility(access(req).subject, 'teams:read'),
-    ),
+  app.get('/teams', { config: { permission: 'teams:read', query: listParams } }, async (req) =>
+    services.teams.list(queryOf(req, listParams), visibility(access(req).subject, 'teams:read')),
   );
 
   app.post(
@@ -91,6 +98,8 @@ export const teamRoutes: ApiRoutes = (app, { services, write }) => {
       await authorize(db, access(req).subject, 'teams:create', {
         kind: 'new_team',
         organizationId: patch.organization_id,
+      }).catch((e: unknown) => {
+        throw isAppError(e) && e.code === 'forbidden' ? moveRefused(patch.organization_id) : e;
       });
     }
     return write(req, (s) => services.teams.update(s, id, patch));
@@ -124,10 +133,10 @@ export const teamRoutes: ApiRoutes = (app, { services, write }) => {
 
   app.patch(
     '/teams/:id/members/:userId',
-    { config: { permission: 'team_members:write' } },
+    { config: { permission: 'team_members:write', query: sourceQuery } },
     async (req) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
-      const { source } = parse(sourceQuery, req.query, 'query');
+      const { source } = queryOf(req, sourceQuery);
       const { role } = parse(memberRoleBody, req.body);
       return write(req, (s) =>
         services.memberships.addTeamMember(s, id, userId, role, { source, mode: 'update' }),
@@ -138,10 +147,10 @@ export const teamRoutes: ApiRoutes = (app, { services, write }) => {
   /** Removes the membership of one source (default: manual); IdP-sourced ones come back at next sync. */
   app.delete(
     '/teams/:id/members/:userId',
-    { config: { permission: 'team_members:write' } },
+    { config: { permission: 'team_members:write', query: sourceQuery } },
     async (req, reply) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
-      const { source } = parse(sourceQuery, req.query, 'query');
+      const { source } = queryOf(req, sourceQuery);
       await write(req, (s) => services.memberships.removeTeamMember(s, id, userId, { source }));
       return reply.status(204).send();
     },

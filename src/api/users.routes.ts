@@ -6,9 +6,16 @@ import { budgetFields, globalRole, id, teamRole } from '../http/fields.js';
 import { boolQuery, listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
 import type { ApiRoutes } from './deps.js';
-import { access } from './surface.js';
+import { access, queryOf } from './surface.js';
 
-const email = z.email({ error: 'must be an email address' }).max(320);
+const email = z
+  .email({
+    error: (iss) =>
+      iss.input === undefined
+        ? 'is required: the email address of the person'
+        : 'must be an email address',
+  })
+  .max(320);
 const password = z
   .string()
   .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
@@ -50,6 +57,8 @@ const passwordBody = z.strictObject({ password: password.nullable() });
 const listParams = z.strictObject({
   ...listQuery,
   email: z.string().optional(),
+  /** Case-insensitive, like sign-in: the README's way to find the bootstrap admin. */
+  user_name: z.string().optional(),
   role: globalRole.optional(),
   active: boolQuery.optional(),
   team_id: z.string().optional(),
@@ -64,11 +73,8 @@ const bodyField = (body: unknown, field: string): string | null => {
 export const userRoutes: ApiRoutes = (app, { services, write }) => {
   const db = services.ctx.db.kysely;
 
-  app.get('/users', { config: { permission: 'users:read' } }, async (req) =>
-    services.users.list(
-      parse(listParams, req.query, 'query'),
-      visibility(access(req).subject, 'users:read'),
-    ),
+  app.get('/users', { config: { permission: 'users:read', query: listParams } }, async (req) =>
+    services.users.list(queryOf(req, listParams), visibility(access(req).subject, 'users:read')),
   );
 
   app.post(

@@ -1,6 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeYamlFiles } from '../../test/support/config.js';
-import { addDuration, durationMs, isDuration, parseDuration } from './duration.js';
+import {
+  addDuration,
+  durationMs,
+  isDuration,
+  normalizeDuration,
+  parseDuration,
+} from './duration.js';
+import { durationField, fixedDurationField } from './duration-field.js';
+import { fromObject } from './load.js';
 
 afterAll(removeYamlFiles);
 
@@ -73,5 +81,50 @@ describe('durations', () => {
     const from = at('2024-01-31T00:00:00.000Z');
     addDuration(from, { amount: 1, unit: 'mo' });
     expect(from.toISOString()).toBe('2024-01-31T00:00:00.000Z');
+  });
+});
+
+describe('duration fields (config file and API alike)', () => {
+  it('store the canonical spelling: surrounding spaces are dropped', () => {
+    expect(normalizeDuration(' 30d ')).toBe('30d');
+    expect(normalizeDuration('\t1mo\n')).toBe('1mo');
+    expect(durationField.parse(' 30d ')).toBe('30d');
+    expect(fixedDurationField.parse(' 15m')).toBe('15m');
+  });
+
+  it('refuse a space inside, saying so', () => {
+    for (const text of ['30 d', '1 mo', ' 3 0d']) {
+      const r = durationField.safeParse(text);
+      expect(r.success).toBe(false);
+      expect(r.error?.issues[0]?.message).toBe(
+        'must be a duration like 30s, 15m, 24h, 30d, 1w or 1mo, without spaces',
+      );
+    }
+    expect(fixedDurationField.safeParse('8 h').error?.issues[0]?.message).toBe(
+      'must be a duration like 30s, 15m, 8h or 7d, without spaces',
+    );
+  });
+
+  it('keep months out of fixed-length fields', () => {
+    expect(durationField.parse('1mo')).toBe('1mo');
+    expect(fixedDurationField.safeParse('1mo').success).toBe(false);
+  });
+
+  it('apply to the config file: " 30d " is stored as 30d, "30 d" is refused', () => {
+    const { config } = fromObject(
+      { litellm_settings: { default_team_params: { budget_duration: ' 30d ' } } },
+      '(test)',
+      undefined,
+      { env: {} },
+    );
+    expect(config.defaultTeamParams.budget_duration).toBe('30d');
+    expect(() =>
+      fromObject(
+        { litellm_settings: { default_team_params: { budget_duration: '30 d' } } },
+        '(test)',
+        undefined,
+        { env: {} },
+      ),
+    ).toThrow(/budget_duration: must be a duration like .*, without spaces/);
   });
 });

@@ -28,6 +28,12 @@ export function isDuration(text: string): boolean {
   return parseDuration(text) !== null;
 }
 
+/** The canonical spelling of a duration (no surrounding whitespace), or null if it is none. */
+export function normalizeDuration(text: string): string | null {
+  const d = parseDuration(text);
+  return d ? `${d.amount}${d.unit}` : null;
+}
+
 /** The instant at which a period of `duration` that started at `from` ends. */
 export function addDuration(from: Date, duration: Duration): Date {
   if (duration.unit === 'mo') {

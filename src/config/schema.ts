@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs, isDuration } from './duration.js';
+import { durationField, fixedDurationField } from './duration-field.js';
 import { compilePattern } from './pattern.js';
 import { GLOBAL_ROLES, ORG_ROLES, TEAM_ROLES } from './roles.js';
 
@@ -10,12 +10,8 @@ const role = z.enum(GLOBAL_ROLES, {
 const roleInsensitive = z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), role);
 const lower = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (typeof v === 'string' ? v.toLowerCase() : v), schema);
-const duration = z
-  .string()
-  .refine(isDuration, 'must be a duration like 30s, 15m, 24h, 30d, 1w or 1mo');
-const fixedDuration = z
-  .string()
-  .refine((s) => durationMs(s) !== null, 'must be a duration like 30s, 15m, 8h or 7d');
+const duration = durationField;
+const fixedDuration = fixedDurationField;
 const money = z.number().nonnegative();
 const limit = z.number().int().positive();
 const models = z.array(z.string().min(1));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isDuration } from '../config/duration.js';
+import { durationField } from '../config/duration-field.js';
 import { GLOBAL_ROLES, ORG_ROLES, TEAM_ROLES } from '../config/roles.js';
 
 /** Field schemas shared by the management API bodies, so every route validates alike. */
@@ -17,9 +17,7 @@ export const teamRole = z.preprocess(
   z.enum(TEAM_ROLES, { error: () => `must be one of ${TEAM_ROLES.join(', ')}` }),
 );
 export const orgRole = z.enum(ORG_ROLES, { error: () => `must be one of ${ORG_ROLES.join(', ')}` });
-export const duration = z
-  .string()
-  .refine(isDuration, 'must be a duration like 30s, 15m, 24h, 30d, 1w or 1mo');
+export const duration = durationField;
 export const money = z.number().nonnegative().finite();
 export const limit = z.number().int().positive();
 export const models = z.array(z.string().min(1).max(200)).max(1000);

@@ -12,6 +12,12 @@ function path(p: readonly PropertyKey[]): string {
 export function parse<S extends z.ZodType>(schema: S, data: unknown, what = 'body'): z.infer<S> {
   const r = schema.safeParse(data ?? (what === 'body' ? undefined : {}));
   if (r.success) return r.data;
+  if (what === 'body' && (data === null || data === undefined)) {
+    // A JSON `null` or no body at all: say what to send, not "received undefined".
+    throw new AppError('validation_failed', 'The body is missing: send a JSON object.', [
+      { path: 'body', message: 'send a JSON object' },
+    ]);
+  }
   const details: ErrorDetail[] = r.error.issues.map((i) => ({
     path: path(i.path) || what,
     message: i.message,
@@ -19,7 +25,11 @@ export function parse<S extends z.ZodType>(schema: S, data: unknown, what = 'bod
   const first = details[0];
   throw new AppError(
     'validation_failed',
-    first ? `Invalid ${what}: ${first.path}: ${first.message}` : `Invalid ${what}.`,
+    !first
+      ? `Invalid ${what}.`
+      : first.path === what
+        ? `Invalid ${what}: ${first.message}`
+        : `Invalid ${what}: ${first.path}: ${first.message}`,
     details,
   );
 }

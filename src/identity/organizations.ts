@@ -139,7 +139,7 @@ export function organizationsService(ctx: ServiceContext): OrganizationsService 
       await s.trx.updateTable('organizations').set(set).where('id', '=', id).execute();
     } catch (e) {
       if (isUniqueViolation(e))
-        throw conflict(`an organization named '${patch.name}' already exists`);
+        throw conflict(`an organization named '${set.name}' already exists`);
       throw e;
     }
     const after = toOrganization(await requireOrgRow(s.trx, id));

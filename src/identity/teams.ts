@@ -75,6 +75,31 @@ export async function requireTeamRow(db: Reader, id: string) {
   return row;
 }
 
+/**
+ * A 409 that names the value really in use, checked before writing: on PostgreSQL a failed
+ * insert aborts the transaction, so the constraint error cannot be looked into afterwards.
+ */
+async function assertTeamFree(
+  db: Reader,
+  id: string | undefined,
+  externalId: string | null | undefined,
+  exceptId?: string,
+) {
+  if (id !== undefined) {
+    const row = await db.selectFrom('teams').select('id').where('id', '=', id).executeTakeFirst();
+    if (row) throw conflict(`a team with id '${id}' already exists`);
+  }
+  if (externalId) {
+    let q = db.selectFrom('teams').select('id').where('external_id', '=', externalId);
+    if (exceptId !== undefined) q = q.where('id', '!=', exceptId);
+    const row = await q.executeTakeFirst();
+    if (row) throw conflict(`external_id '${externalId}' is already used by team '${row.id}'`);
+  }
+}
+
+/** Two writers took the same value at once; the check above saw neither. */
+const TEAM_RACE = 'another request took this team id or external_id at the same moment; try again';
+
 async function assertOrgExists(db: Reader, id: string | null | undefined) {
   if (!id) return;
   const org = await db
@@ -106,6 +131,7 @@ export function teamsService(ctx: ServiceContext): TeamsService {
     const name = input.name.trim();
     if (!name) throw invalid('team name must not be empty', [{ path: 'name', message: 'empty' }]);
     await assertOrgExists(s.trx, input.organization_id);
+    await assertTeamFree(s.trx, input.id, input.external_id);
     const id = input.id ?? randomUUID();
     const d = ctx.config.defaultTeamParams;
     const row = {
@@ -123,12 +149,7 @@ export function teamsService(ctx: ServiceContext): TeamsService {
     try {
       await s.trx.insertInto('teams').values(row).execute();
     } catch (e) {
-      if (isUniqueViolation(e))
-        throw conflict(
-          input.external_id
-            ? `a team with id '${id}' or external_id '${input.external_id}' already exists`
-            : `a team with id '${id}' already exists`,
-        );
+      if (isUniqueViolation(e)) throw conflict(TEAM_RACE);
       throw e;
     }
     const team = toTeam(row);
@@ -182,13 +203,15 @@ export function teamsService(ctx: ServiceContext): TeamsService {
       await assertOrgExists(s.trx, patch.organization_id);
       set.organization_id = patch.organization_id;
     }
-    if (patch.external_id !== undefined) set.external_id = patch.external_id;
+    if (patch.external_id !== undefined) {
+      await assertTeamFree(s.trx, undefined, patch.external_id, id);
+      set.external_id = patch.external_id;
+    }
     if (patch.blocked !== undefined) set.blocked = int(patch.blocked);
     try {
       await s.trx.updateTable('teams').set(set).where('id', '=', id).execute();
     } catch (e) {
-      if (isUniqueViolation(e))
-        throw conflict(`external_id '${patch.external_id ?? ''}' is used by another team`);
+      if (isUniqueViolation(e)) throw conflict(TEAM_RACE);
       throw e;
     }
     const after = toTeam(await requireTeamRow(s.trx, id));

@@ -177,6 +177,14 @@ export function usersService(ctx: ServiceContext): UsersService {
         userName: nameNorm === emailNorm ? null : nameNorm,
       });
       const d = ctx.config.defaultUserParams;
+      if (input.id !== undefined) {
+        const taken = await s.trx
+          .selectFrom('users')
+          .select('id')
+          .where('id', '=', input.id)
+          .executeTakeFirst();
+        if (taken) throw conflict(`a user with id '${input.id}' already exists`);
+      }
       const id = input.id ?? randomUUID();
       const active = input.active ?? true;
       const row = {
@@ -204,7 +212,11 @@ export function usersService(ctx: ServiceContext): UsersService {
       try {
         await s.trx.insertInto('users').values(row).execute();
       } catch (e) {
-        if (isUniqueViolation(e)) throw conflict(`a user with id '${id}' already exists`);
+        // Checked above; only a concurrent writer gets here, on the id, email or user name.
+        if (isUniqueViolation(e))
+          throw conflict(
+            'another request took this id, email or user name at the same moment; try again',
+          );
         throw e;
       }
       const user = toUser(row);

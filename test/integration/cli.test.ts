@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +122,27 @@ async function getJson(url: string, key: string) {
 const BANNER = 'Gatehouse bootstrap admin (shown once)';
 const KEY_LINE = /^API key: {2}(\S+)$/m;
 
+/** The banner comes after listen succeeded, so it may lag the first liveliness answer a little. */
+async function waitForBanner(p: Proc): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!p.stdout().includes('=====\n', p.stdout().indexOf('API key:')) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
+  expect(p.stdout()).toMatch(KEY_LINE);
+}
+
+/** Holds a port on loopback so that gatehouse cannot bind it. */
+function occupyPort(): Promise<{ port: number; server: NetServer }> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const addr = server.address();
+      if (addr && typeof addr === 'object') resolve({ port: addr.port, server });
+      else reject(new Error('no port'));
+    });
+  });
+}
+
 // Commands that exit by themselves run concurrently; each one is bounded by run()'s time limit.
 describe.concurrent('gatehouse check-config', () => {
   it('prints OK and exits 0 for a valid file', async () => {
@@ -201,7 +223,9 @@ describe.concurrent('gatehouse check-config', () => {
     expect(r1.stderr).toBe(`Invalid configuration in ${missing}:\n  - (root): file not found\n`);
     const r2 = await run(['check-config']);
     expect(r2.code).toBe(1);
-    expect(r2.stderr).toBe('check-config needs a file: gatehouse check-config FILE\n');
+    expect(r2.stderr).toBe(
+      'check-config: no FILE given and no ./gatehouse.yaml here: gatehouse check-config FILE\n',
+    );
   });
 });
 
@@ -245,6 +269,30 @@ describe.concurrent('gatehouse command line', () => {
   });
 });
 
+// Not concurrent: it spawns twice in a row, and the machine may be busy.
+describe('gatehouse check-config without FILE', () => {
+  it('checks ./gatehouse.yaml when no file is named, as --help says', async () => {
+    const cwd = join(dir, 'with-default');
+    mkdirSync(cwd);
+    writeFileSync(
+      join(cwd, 'gatehouse.yaml'),
+      'litellm_settings:\n  default_team_params: { budget_duration: monthly }\n',
+    );
+    const p = spawnGatehouse(['check-config'], childEnv({}), cwd);
+    const { code } = await p.exited;
+    expect(code).toBe(1);
+    expect(p.stderr()).toContain(`Invalid configuration in ${join(cwd, 'gatehouse.yaml')}:`);
+    expect(p.stderr()).toContain('default_team_params.budget_duration: must be a duration');
+    writeFileSync(
+      join(cwd, 'gatehouse.yaml'),
+      'general_settings:\n  master_key: sk-cwd-key-0123\n',
+    );
+    const ok = spawnGatehouse(['check-config'], childEnv({}), cwd);
+    expect((await ok.exited).code).toBe(0);
+    expect(ok.stdout()).toBe('gatehouse.yaml: OK\n');
+  });
+});
+
 describe('gatehouse migrate', () => {
   it('applies the migrations to a fresh SQLite file, then reports it up to date', async () => {
     const db = freshDb();
@@ -265,8 +313,8 @@ describe('gatehouse start', () => {
     const db = freshDb();
     const first = await startServer({ DATABASE_URL: db });
     const me = (key: string) => getJson(`${first.url}/api/v1/me`, key);
+    await waitForBanner(first);
     const printed = [...first.stdout().matchAll(new RegExp(KEY_LINE, 'gm'))].map((m) => m[1]);
-    // The banner is written before the server listens, so it is complete by now.
     expect(printed).toHaveLength(1);
     const key = printed[0] ?? '';
     expect(first.stdout().split(BANNER)).toHaveLength(2);
@@ -297,6 +345,28 @@ describe('gatehouse start', () => {
     expect(await second.stop()).toBe(0);
     expect(second.stdout()).not.toContain(BANNER);
     expect(second.stdout()).not.toMatch(KEY_LINE);
+  });
+
+  it('a first start that cannot bind its port (busy) prints no credentials, and the next start does', async () => {
+    const db = freshDb();
+    const busy = await occupyPort();
+    try {
+      const failed = await run(['start', '--port', String(busy.port)], { DATABASE_URL: db });
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain(`cannot listen on port ${busy.port}: it is in use`);
+      expect(failed.stdout).not.toContain(BANNER);
+      expect(failed.stdout).not.toMatch(KEY_LINE);
+    } finally {
+      await new Promise((r) => busy.server.close(r));
+    }
+    // The failed start left the bootstrap undone: the next start prints credentials that work.
+    const next = await startServer({ DATABASE_URL: db });
+    await waitForBanner(next);
+    const key = KEY_LINE.exec(next.stdout())?.[1] ?? '';
+    const me = await getJson(`${next.url}/api/v1/me`, key);
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ principal: 'api_key', role: 'proxy_admin' });
+    expect(await next.stop()).toBe(0);
   });
 
   it('prints no bootstrap key when GATEHOUSE_MASTER_KEY is set', async () => {

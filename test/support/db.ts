@@ -16,6 +16,24 @@ export interface TestDb extends Db {
   dispose(): Promise<void>;
 }
 
+/**
+ * Kysely's migrator reads the catalog of every schema (`has_schema_privilege(nspname, …)`), so
+ * another test file dropping its own schema at that moment fails our migration with
+ * "schema t_… does not exist" (3F000) naming *their* schema. Only that race is retried.
+ */
+async function migrateWhileOthersDrop(db: Db, ours: string | undefined): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateToLatest(db);
+      return;
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      const theirs = cause?.code === '3F000' && !cause.message?.includes(`"${ours}"`);
+      if (!theirs || attempt >= 5) throw e;
+    }
+  }
+}
+
 /** A fresh, migrated database: in-memory SQLite, or a PostgreSQL schema of its own. */
 export async function testDb(dialect: Dialect, opts: { migrate?: boolean } = {}): Promise<TestDb> {
   let db: Db;
@@ -28,7 +46,7 @@ export async function testDb(dialect: Dialect, opts: { migrate?: boolean } = {})
   } else {
     db = await connect(':memory:');
   }
-  if (opts.migrate !== false) await migrateToLatest(db);
+  if (opts.migrate !== false) await migrateWhileOthersDrop(db, schema);
   return {
     ...db,
     async dispose() {

@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { CLI_DIST } from './build-once.js';
 
-/** The real command line, run from source exactly as `npx gatehouse …` runs the build. */
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** The real command line, compiled from the current sources once per test run (global setup). */
+const MAIN = join(CLI_DIST, 'main.js');
 
 export interface GatehouseProcess {
   child: ChildProcess;
@@ -24,7 +23,7 @@ export function spawnGatehouse(
   env: NodeJS.ProcessEnv,
   cwd: string,
 ): GatehouseProcess {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+  const child = spawn(process.execPath, [MAIN, ...args], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
