@@ -12,6 +12,8 @@ const TABLES = [
   'sessions',
   'org_memberships',
   'organizations',
+  'scim_requests',
+  'scim_tokens',
   'scim_user_attributes',
   'settings',
   'sso_login_states',
@@ -31,6 +33,7 @@ describe.each(dialects())('migrations (%s)', (dialect) => {
         '004_foundation',
         '005_sso',
         '007_scim',
+        '010_scim_tokens',
       ]);
       const tables = (await db.kysely.introspection.getTables()).map((t) => t.name);
       expect(tables).toEqual(expect.arrayContaining(TABLES));

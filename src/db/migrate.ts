@@ -12,6 +12,7 @@ import { identityFacts } from './migrations/003_identity_facts.js';
 import { foundation } from './migrations/004_foundation.js';
 import { sso } from './migrations/005_sso.js';
 import { scim } from './migrations/007_scim.js';
+import { scimTokens } from './migrations/010_scim_tokens.js';
 
 /** Migrations are code, not files read at run time, so the built package carries them. */
 function migrations(dialect: Db['dialect']): Record<string, Migration> {
@@ -22,6 +23,7 @@ function migrations(dialect: Db['dialect']): Record<string, Migration> {
     '004_foundation': foundation(dialect),
     '005_sso': sso,
     '007_scim': scim,
+    '010_scim_tokens': scimTokens(dialect),
   };
 }
 

@@ -186,6 +186,38 @@ export interface ScimUserAttributesTable {
   updated_at: string;
 }
 
+// --- SCIM tokens and request log (migration 010) ---------------------------------------------
+/** A SCIM client's credential: only the SHA-256 of the secret is stored. */
+export interface ScimTokensTable {
+  id: string;
+  /** The directory the token provisions for: its own id, or the id of the token it rotates. */
+  directory_id: string;
+  name: string;
+  token_hash: string;
+  token_preview: string;
+  created_by: string | null;
+  created_at: string;
+  /** Written at most once a minute. */
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** One SCIM request, for the activity log (bounded retention). */
+export interface ScimRequestsTable {
+  id: Generated<number>;
+  at: string;
+  token_id: string | null;
+  method: string;
+  path: string;
+  status: number;
+  error_code: string | null;
+  error: string | null;
+  duration_ms: number;
+  request_id: string | null;
+  ignored: string | null; // JSON string[]
+}
+// --- end SCIM tokens and request log -----------------------------------------------------------
+
 export interface Database {
   changes: ChangesTable;
   sessions: SessionsTable;
@@ -201,4 +233,7 @@ export interface Database {
   settings: SettingsTable;
   sso_login_states: SsoLoginStatesTable;
   scim_user_attributes: ScimUserAttributesTable;
+  // SCIM tokens and request log (migration 010)
+  scim_tokens: ScimTokensTable;
+  scim_requests: ScimRequestsTable;
 }
