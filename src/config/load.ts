@@ -3,7 +3,14 @@ import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type EnvRefProblem, resolveEnvRefs } from './env-refs.js';
-import { authSchema, type FileConfig, fileSchema, KNOWN_KEYS, type ModelEntry } from './schema.js';
+import {
+  authSchema,
+  type FileConfig,
+  fileSchema,
+  KNOWN_KEYS,
+  type ModelEntry,
+  scimSchema,
+} from './schema.js';
 import type { GatehouseConfig } from './types.js';
 
 export class ConfigError extends Error {
@@ -231,6 +238,7 @@ export function fromObject(
     roleMapping: f.role_mapping,
     groupSync: f.group_sync,
     auth: f.auth ?? authSchema.parse({}),
+    scim: f.scim ?? scimSchema.parse({}),
   };
   const warnings = unknownKeyWarnings(raw);
   if (masterKey === 'sk-1234') {

@@ -76,6 +76,8 @@ const connectionCommon = {
   email_domains: z.array(z.string().min(1)).default([]),
   jit: z.boolean().default(true),
   scim_directory: z.string().min(1).optional(),
+  /** The SCIM token (its id) whose directory this connection's people are provisioned by. */
+  scim_token: z.string().min(1).optional(),
   link_existing_by_email: z.boolean().default(false),
   microsoft_graph: microsoftGraphSchema.optional(),
 };
@@ -318,6 +320,25 @@ export const authSchema = z.strictObject({
     .prefault({}),
 });
 
+// --- SCIM service provider (issue 10) ---------------------------------------------------------
+export const scimSchema = z.strictObject({
+  /** Per SCIM token, in each instance: a sustained rate and a burst. Entra asks for ≥ 25/s. */
+  rate_limit: z
+    .strictObject({
+      requests_per_second: z.number().positive().max(100_000).default(100),
+      burst: z.number().int().min(1).max(1_000_000).default(500),
+    })
+    .prefault({}),
+  /** The request log behind GET /api/v1/scim/activity: by age and by count, whichever is hit first. */
+  activity: z
+    .strictObject({
+      retention: fixedDuration.default('30d'),
+      max_entries: z.number().int().min(100).max(10_000_000).default(100_000),
+    })
+    .prefault({}),
+});
+// --- end SCIM service provider ----------------------------------------------------------------
+
 export const fileSchema = z.looseObject({
   model_list: z.array(modelEntrySchema).optional(),
   litellm_settings: z
@@ -336,6 +357,7 @@ export const fileSchema = z.looseObject({
   role_mapping: roleMappingSchema.optional(),
   group_sync: groupSyncSchema.optional(),
   auth: authSchema.optional(),
+  scim: scimSchema.optional(),
 });
 
 export type FileConfig = z.infer<typeof fileSchema>;
@@ -347,6 +369,7 @@ export type RoleMappingConfig = z.infer<typeof roleMappingSchema>;
 export type RoleRuleConfig = z.infer<typeof roleRuleSchema>;
 export type GroupSyncConfig = z.infer<typeof groupSyncSchema>;
 export type AuthConfig = z.infer<typeof authSchema>;
+export type ScimConfig = z.infer<typeof scimSchema>;
 
 /** Keys Gatehouse knows at each level; anything else is reported as a warning, not an error. */
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
@@ -358,6 +381,7 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
     'role_mapping',
     'group_sync',
     'auth',
+    'scim',
   ],
   litellm_settings: ['default_team_params', 'default_internal_user_params'],
   general_settings: ['master_key', 'database_url'],

@@ -6,6 +6,7 @@ import type {
   GroupSyncConfig,
   ModelEntry,
   RoleMappingConfig,
+  ScimConfig,
 } from './schema.js';
 
 /** The validated, resolved configuration every module receives. Nothing else reads the environment. */
@@ -34,4 +35,6 @@ export interface GatehouseConfig {
   roleMapping: RoleMappingConfig | undefined;
   groupSync: GroupSyncConfig | undefined;
   auth: AuthConfig;
+  /** SCIM rate limit and activity-log retention (defaults when the file has no `scim`). */
+  scim: ScimConfig;
 }
