@@ -11,6 +11,7 @@ import { keyRoutes } from './api/keys.routes.js';
 import { meRoutes } from './api/me.routes.js';
 import { organizationRoutes } from './api/organizations.routes.js';
 import { roleMappingRoutes } from './api/role-mapping.routes.js';
+import { scimAdminRoutes } from './api/scim.routes.js';
 import { API_SURFACE, type DeclaredRoute, managementApi } from './api/surface.js';
 import { teamRoutes } from './api/teams.routes.js';
 import { userRoutes } from './api/users.routes.js';
@@ -41,6 +42,7 @@ import { installMetrics } from './ops/metrics.js';
 import { effectiveMapping } from './provisioning/mapping.js';
 import { signInService } from './provisioning/signin.js';
 import type { SignInService } from './provisioning/types.js';
+import { SCIM_PREFIX, SCIM_SURFACE, type ScimModule, scimModule } from './scim/module.js';
 
 export interface AppDeps {
   config: GatehouseConfig;
@@ -62,6 +64,8 @@ export interface AppDeps {
 export interface AppServices extends ApiServices {
   keyCache: KeyCache;
   signIn: SignInService;
+  /** SCIM tokens, the SCIM activity log and its pruning. */
+  scim: ScimModule;
 }
 
 export interface Gatehouse {
@@ -151,7 +155,14 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     mapping: () => effectiveMapping(ctx),
     groupSync: config.groupSync,
   });
-  const services: AppServices = { ctx, ...directory, sessions, keyCache, signIn };
+  const scim = scimModule({
+    ctx,
+    users: directory.users,
+    teams: directory.teams,
+    config: config.scim,
+    publicUrl: config.publicUrl,
+  });
+  const services: AppServices = { ctx, ...directory, sessions, keyCache, signIn, scim };
   const auth = authenticator({ masterKey: config.masterKey, keys: keyCache, sessions, now });
 
   installMetrics(app);
@@ -180,12 +191,15 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
         keyRoutes,
         auditRoutes,
         roleMappingRoutes,
+        scimAdminRoutes(scim),
       ],
       { services, auth },
       routes,
     ),
     { prefix: '/api/v1' },
   );
+  surfaces.add(SCIM_SURFACE);
+  await app.register(scim.plugin, { prefix: SCIM_PREFIX });
   // One Graph client (and connection pool) per connection that has Graph access.
   const graphClients = new Map<string, ClosableGraphClient>();
   const graphFor = (c: ConnectionConfig) => {
@@ -222,6 +236,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
   app.addHook('onClose', async () => {
     clearInterval(poll);
     clearInterval(prune);
+    scim.stop();
     await groupSync.stop();
     await Promise.all([...graphClients.values()].map((c) => c.close()));
   });

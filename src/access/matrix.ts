@@ -41,6 +41,8 @@ export const ACTIONS = [
   'role_mapping:read',
   'role_mapping:write',
   'role_mapping:preview',
+  'scim_tokens:read',
+  'scim_tokens:write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -135,6 +137,9 @@ export const MATRIX: Record<Action, Row> = {
   'role_mapping:read': { proxy_admin: ALL, proxy_admin_viewer: ALL },
   'role_mapping:write': { proxy_admin: ALL },
   'role_mapping:preview': { proxy_admin: ALL, proxy_admin_viewer: ALL },
+  // SCIM tokens are directory-wide credentials: only proxy admins make and revoke them.
+  'scim_tokens:read': { proxy_admin: ALL, proxy_admin_viewer: ALL },
+  'scim_tokens:write': { proxy_admin: ALL },
 };
 
 /**

@@ -1,0 +1,92 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../../db/connect.js';
+import { SCIM_CONTENT_TYPE } from '../../errors/render.js';
+import { parseProjection } from '../resources/projection.js';
+import { GROUP_RESOURCE } from '../schema/definitions.js';
+import type { ScimView } from '../service/users.js';
+import { groupDocument, listGroupResources, type RawQuery } from '../service/views.js';
+import { requireBody } from './body.js';
+import type { ScimRoutes } from './plugin.js';
+import { sendScim } from './respond.js';
+import { searchBody } from './search.js';
+
+const token = { config: { scim_auth: 'token' as const } };
+
+const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
+const queryOf = (req: FastifyRequest) => (req.query ?? {}) as RawQuery;
+const ifMatch = (req: FastifyRequest) => {
+  const h = req.headers['if-match'];
+  return typeof h === 'string' ? h : undefined;
+};
+
+/** The group as a response: in one piece, or streamed when it has many members. */
+async function sendGroup(
+  db: Db,
+  view: ScimView,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  id: string,
+) {
+  const doc = await groupDocument(
+    db.kysely,
+    view,
+    id,
+    parseProjection(GROUP_RESOURCE, queryOf(req)),
+  );
+  if (doc.kind === 'object')
+    return sendScim(reply, status, doc.body, { version: doc.version, location: doc.location });
+  return reply
+    .status(status)
+    .header('etag', doc.version)
+    .header('location', doc.location)
+    .type(SCIM_CONTENT_TYPE)
+    .send(doc.body);
+}
+
+/** `/Groups`: teams. */
+export const groupRoutes: ScimRoutes = (app, d) => {
+  for (const url of ['/Groups', '/Groups/']) {
+    app.get(url, token, async (req, reply) =>
+      sendScim(reply, 200, await listGroupResources(d.db, d.view(req), queryOf(req))),
+    );
+    app.post(url, token, async (req, reply) => {
+      const out = await d.write(req, (s, view) => d.groups.create(s, view, requireBody(req.body)));
+      d.noteIgnored(req, out.ignored);
+      return sendGroup(d.db, d.view(req), req, reply, 201, out.id);
+    });
+  }
+
+  app.post('/Groups/.search', token, async (req, reply) =>
+    sendScim(reply, 200, await listGroupResources(d.db, d.view(req), searchBody(req.body))),
+  );
+
+  app.get('/Groups/:id', token, async (req, reply) =>
+    sendGroup(d.db, d.view(req), req, reply, 200, idOf(req)),
+  );
+
+  app.put('/Groups/:id', token, async (req, reply) => {
+    const out = await d.write(req, (s, view) =>
+      d.groups.replace(s, view, idOf(req), requireBody(req.body), ifMatch(req)),
+    );
+    d.noteIgnored(req, out.ignored);
+    return sendGroup(d.db, d.view(req), req, reply, 200, out.id);
+  });
+
+  app.patch('/Groups/:id', token, async (req, reply) => {
+    const out = await d.write(req, (s, view) =>
+      d.groups.patch(s, view, idOf(req), requireBody(req.body), ifMatch(req)),
+    );
+    d.noteIgnored(req, out.ignored);
+    // 204, as Entra's documentation has it; a client that names attributes gets the group.
+    const q = queryOf(req);
+    if (q.attributes !== undefined || q.excludedAttributes !== undefined)
+      return sendGroup(d.db, d.view(req), req, reply, 200, out.id);
+    return reply.status(204).send();
+  });
+
+  app.delete('/Groups/:id', token, async (req, reply) => {
+    await d.write(req, (s, view) => d.groups.remove(s, view, idOf(req), ifMatch(req)));
+    return reply.status(204).send();
+  });
+};
