@@ -7,7 +7,7 @@ import type { ScimView } from '../service/users.js';
 import { groupDocument, listGroupResources, type RawQuery } from '../service/views.js';
 import { requireBody } from './body.js';
 import type { ScimRoutes } from './plugin.js';
-import { sendScim } from './respond.js';
+import { routePaths, sendScim } from './respond.js';
 import { searchBody } from './search.js';
 
 const token = { config: { scim_auth: 'token' as const } };
@@ -46,7 +46,7 @@ async function sendGroup(
 
 /** `/Groups`: teams. */
 export const groupRoutes: ScimRoutes = (app, d) => {
-  for (const url of ['/Groups', '/Groups/']) {
+  for (const url of routePaths('/Groups', { slash: true })) {
     app.get(url, token, async (req, reply) =>
       sendScim(reply, 200, await listGroupResources(d.db, d.view(req), queryOf(req))),
     );
@@ -57,36 +57,41 @@ export const groupRoutes: ScimRoutes = (app, d) => {
     });
   }
 
-  app.post('/Groups/.search', token, async (req, reply) =>
-    sendScim(reply, 200, await listGroupResources(d.db, d.view(req), searchBody(req.body))),
-  );
-
-  app.get('/Groups/:id', token, async (req, reply) =>
-    sendGroup(d.db, d.view(req), req, reply, 200, idOf(req)),
-  );
-
-  app.put('/Groups/:id', token, async (req, reply) => {
-    const out = await d.write(req, (s, view) =>
-      d.groups.replace(s, view, idOf(req), requireBody(req.body), ifMatch(req)),
+  for (const url of routePaths('/Groups/.search'))
+    app.post(url, token, async (req, reply) =>
+      sendScim(reply, 200, await listGroupResources(d.db, d.view(req), searchBody(req.body))),
     );
-    d.noteIgnored(req, out.ignored);
-    return sendGroup(d.db, d.view(req), req, reply, 200, out.id);
-  });
 
-  app.patch('/Groups/:id', token, async (req, reply) => {
-    const out = await d.write(req, (s, view) =>
-      d.groups.patch(s, view, idOf(req), requireBody(req.body), ifMatch(req)),
+  for (const url of routePaths('/Groups/:id'))
+    app.get(url, token, async (req, reply) =>
+      sendGroup(d.db, d.view(req), req, reply, 200, idOf(req)),
     );
-    d.noteIgnored(req, out.ignored);
-    // 204, as Entra's documentation has it; a client that names attributes gets the group.
-    const q = queryOf(req);
-    if (q.attributes !== undefined || q.excludedAttributes !== undefined)
+
+  for (const url of routePaths('/Groups/:id'))
+    app.put(url, token, async (req, reply) => {
+      const out = await d.write(req, (s, view) =>
+        d.groups.replace(s, view, idOf(req), requireBody(req.body), ifMatch(req)),
+      );
+      d.noteIgnored(req, out.ignored);
       return sendGroup(d.db, d.view(req), req, reply, 200, out.id);
-    return reply.status(204).send();
-  });
+    });
 
-  app.delete('/Groups/:id', token, async (req, reply) => {
-    await d.write(req, (s, view) => d.groups.remove(s, view, idOf(req), ifMatch(req)));
-    return reply.status(204).send();
-  });
+  for (const url of routePaths('/Groups/:id'))
+    app.patch(url, token, async (req, reply) => {
+      const out = await d.write(req, (s, view) =>
+        d.groups.patch(s, view, idOf(req), requireBody(req.body), ifMatch(req)),
+      );
+      d.noteIgnored(req, out.ignored);
+      // 204, as Entra's documentation has it; a client that names attributes gets the group.
+      const q = queryOf(req);
+      if (q.attributes !== undefined || q.excludedAttributes !== undefined)
+        return sendGroup(d.db, d.view(req), req, reply, 200, out.id);
+      return reply.status(204).send();
+    });
+
+  for (const url of routePaths('/Groups/:id'))
+    app.delete(url, token, async (req, reply) => {
+      await d.write(req, (s, view) => d.groups.remove(s, view, idOf(req), ifMatch(req)));
+      return reply.status(204).send();
+    });
 };

@@ -18,3 +18,14 @@ export const metaOf = (resource: ScimObject): { version?: string; location?: str
   const meta = resource.meta as { version?: string; location?: string } | undefined;
   return { version: meta?.version, location: meta?.location };
 };
+
+/**
+ * The URLs a resource path answers at: as written, and with a lower-case first segment
+ * (Microsoft's collection asks for `/users`) — each with and without a trailing slash when
+ * `slash` is set (it also sends `/Users/?filter=…`).
+ */
+export function routePaths(path: string, opts: { slash?: boolean } = {}): string[] {
+  const [, first = '', rest = ''] = /^\/([^/]+)(.*)$/.exec(path) ?? [];
+  const spellings = [...new Set([path, `/${first.toLowerCase()}${rest}`])];
+  return opts.slash ? spellings.flatMap((p) => [p, `${p}/`]) : spellings;
+}
