@@ -87,6 +87,10 @@ const EXPECTED: Record<string, Row> = {
   'GET /api/v1/role-mapping': same([A, A, A, D, D, D, D]),
   'PUT /api/v1/role-mapping': same([A, A, D, D, D, D, D]),
   'POST /api/v1/role-mapping/preview': same([A, A, A, D, D, D, D]),
+  'GET /api/v1/scim/tokens': same([A, A, A, D, D, D, D]),
+  'POST /api/v1/scim/tokens': same([A, A, D, D, D, D, D]),
+  'DELETE /api/v1/scim/tokens/:id': same([A, A, D, D, D, D, D]),
+  'GET /api/v1/scim/activity': same([A, A, A, D, D, D, D]),
 };
 
 interface World {
@@ -210,7 +214,15 @@ async function requestFor(t: TestApp, w: World, route: string, caller: Caller, n
     case 'GET /api/v1/keys':
     case 'GET /api/v1/audit':
     case 'GET /api/v1/role-mapping':
+    case 'GET /api/v1/scim/tokens':
+    case 'GET /api/v1/scim/activity':
       return { url: route.split(' ')[1] ?? '' };
+    case 'POST /api/v1/scim/tokens':
+      return { url: '/api/v1/scim/tokens', payload: { name: `scim-${next()}` } };
+    case 'DELETE /api/v1/scim/tokens/:id': {
+      const made = await t.write((tx) => s.scim.tokens.create(tx, { name: `doomed-${next()}` }));
+      return { url: `/api/v1/scim/tokens/${made.token.id}` };
+    }
     case 'DELETE /api/v1/me/sessions/:id': {
       const owner = near && me ? me.id : await freshUser(null);
       const sess = await s.sessions.create(owner, 'password', {});
