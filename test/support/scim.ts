@@ -114,3 +114,36 @@ export async function scimRig(
   const first = await newToken('Okta');
   return { t, scim: first.client, tokenId: first.id, origin, newToken, close: () => t.close() };
 }
+
+/** What tests read of a User response. */
+export interface UserBody {
+  id: string;
+  userName: string;
+  active: boolean;
+  externalId?: string;
+  displayName?: string;
+  name?: Record<string, string>;
+  emails?: { value: string; type?: string; primary?: boolean }[];
+  groups?: { value: string; display: string }[];
+  meta: {
+    resourceType: string;
+    created: string;
+    lastModified: string;
+    location: string;
+    version: string;
+  };
+  [attribute: string]: unknown;
+}
+
+/** What tests read of a Group response. */
+export interface GroupBody {
+  id: string;
+  displayName: string;
+  externalId?: string;
+  members?: { value: string; display?: string; type?: string }[];
+  meta: { resourceType: string; location: string; version: string };
+  [attribute: string]: unknown;
+}
+
+export const asUser = (b: unknown): UserBody => b as UserBody;
+export const asGroup = (b: unknown): GroupBody => b as GroupBody;
