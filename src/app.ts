@@ -236,7 +236,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
   app.addHook('onClose', async () => {
     clearInterval(poll);
     clearInterval(prune);
-    scim.stop();
+    await scim.stop();
     await groupSync.stop();
     await Promise.all([...graphClients.values()].map((c) => c.close()));
   });

@@ -26,7 +26,8 @@ export interface ScimModule {
   plugin: ReturnType<typeof scimPlugin>;
   /** Prunes the activity log now (the timer does it every ten minutes). */
   prune(): Promise<number>;
-  stop(): void;
+  /** Stops the pruning timer and writes the queued activity (before the database closes). */
+  stop(): Promise<void>;
 }
 
 /**
@@ -43,7 +44,7 @@ export function scimModule(deps: {
 }): ScimModule {
   const { ctx, config } = deps;
   const tokens = scimTokenStore(ctx.db.kysely, ctx.now);
-  const activity = activityStore(ctx.db.kysely);
+  const activity = activityStore(ctx.db.kysely, ctx.log);
   const plugin = scimPlugin(
     {
       ctx,
@@ -60,14 +61,25 @@ export function scimModule(deps: {
     [discoveryRoutes, userRoutes, groupRoutes, searchRoutes],
   );
   const retentionMs = durationMs(config.activity.retention) ?? 30 * 86_400_000;
-  const prune = () =>
-    activity.prune(
+  const prune = async () => {
+    await activity.flush();
+    return activity.prune(
       new Date(ctx.now().getTime() - retentionMs).toISOString(),
       config.activity.max_entries,
     );
+  };
   const timer = setInterval(() => {
     prune().catch((err: unknown) => ctx.log.error({ err }, 'SCIM activity pruning failed'));
   }, PRUNE_EVERY_MS);
   timer.unref();
-  return { tokens, activity, plugin, prune, stop: () => clearInterval(timer) };
+  return {
+    tokens,
+    activity,
+    plugin,
+    prune,
+    async stop() {
+      clearInterval(timer);
+      await activity.close();
+    },
+  };
 }

@@ -58,7 +58,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  * The `/scim/v2` surface as one encapsulated plugin: SCIM JSON in and out, SCIM errors for
  * everything (its own, Fastify's, unknown routes), a SCIM token on every route that declares
  * `token` (and a declaration on every route, or start-up fails), a rate limit per token, and
- * one activity-log entry per request, written before the response leaves.
+ * one activity-log entry per request.
  */
 export function scimPlugin(deps: ScimDeps, routes: readonly ScimRoutes[]) {
   const { ctx } = deps;
@@ -164,25 +164,22 @@ export function scimPlugin(deps: ScimDeps, routes: readonly ScimRoutes[]) {
       state(request).error = { code: err.code, detail: err.message };
     });
 
+    // Queued as the response goes out (so a client that reads the log next finds it there);
+    // written in batches off the request's path.
     app.addHook('onSend', async (request, reply, payload) => {
       const st = states.get(request);
-      let error = st?.error ?? null;
-      if (!error && reply.statusCode >= 400) error = errorFromBody(reply.statusCode, payload);
-      try {
-        await deps.activity.record({
-          at: ctx.now().toISOString(),
-          tokenId: st?.principal?.tokenId ?? null,
-          method: request.method,
-          path: request.url,
-          status: reply.statusCode,
-          error,
-          durationMs: reply.elapsedTime,
-          requestId: request.id,
-          ignored: st?.ignored ?? [],
-        });
-      } catch (err) {
-        request.log.error({ err }, 'SCIM activity could not be recorded');
-      }
+      deps.activity.record({
+        at: ctx.now().toISOString(),
+        tokenId: st?.principal?.tokenId ?? null,
+        method: request.method,
+        path: request.url,
+        status: reply.statusCode,
+        error:
+          st?.error ?? (reply.statusCode >= 400 ? errorFromBody(reply.statusCode, payload) : null),
+        durationMs: reply.elapsedTime,
+        requestId: request.id,
+        ignored: st?.ignored ?? [],
+      });
       return payload;
     });
 
