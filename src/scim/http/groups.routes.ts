@@ -4,20 +4,13 @@ import { SCIM_CONTENT_TYPE } from '../../errors/render.js';
 import { parseProjection } from '../resources/projection.js';
 import { GROUP_RESOURCE } from '../schema/definitions.js';
 import type { ScimView } from '../service/users.js';
-import { groupDocument, listGroupResources, type RawQuery } from '../service/views.js';
+import { groupDocument, listGroupResources } from '../service/views.js';
 import { requireBody } from './body.js';
 import type { ScimRoutes } from './plugin.js';
-import { routePaths, sendScim } from './respond.js';
+import { idOf, ifMatchOf, queryOf, routePaths, sendScim } from './respond.js';
 import { searchBody } from './search.js';
 
 const token = { config: { scim_auth: 'token' as const } };
-
-const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
-const queryOf = (req: FastifyRequest) => (req.query ?? {}) as RawQuery;
-const ifMatch = (req: FastifyRequest) => {
-  const h = req.headers['if-match'];
-  return typeof h === 'string' ? h : undefined;
-};
 
 /** The group as a response: in one piece, or streamed when it has many members. */
 async function sendGroup(
@@ -70,7 +63,7 @@ export const groupRoutes: ScimRoutes = (app, d) => {
   for (const url of routePaths('/Groups/:id'))
     app.put(url, token, async (req, reply) => {
       const out = await d.write(req, (s, view) =>
-        d.groups.replace(s, view, idOf(req), requireBody(req.body), ifMatch(req)),
+        d.groups.replace(s, view, idOf(req), requireBody(req.body), ifMatchOf(req)),
       );
       d.noteIgnored(req, out.ignored);
       return sendGroup(d.db, d.view(req), req, reply, 200, out.id);
@@ -79,7 +72,7 @@ export const groupRoutes: ScimRoutes = (app, d) => {
   for (const url of routePaths('/Groups/:id'))
     app.patch(url, token, async (req, reply) => {
       const out = await d.write(req, (s, view) =>
-        d.groups.patch(s, view, idOf(req), requireBody(req.body), ifMatch(req)),
+        d.groups.patch(s, view, idOf(req), requireBody(req.body), ifMatchOf(req)),
       );
       d.noteIgnored(req, out.ignored);
       // 204, as Entra's documentation has it; a client that names attributes gets the group.
@@ -91,7 +84,7 @@ export const groupRoutes: ScimRoutes = (app, d) => {
 
   for (const url of routePaths('/Groups/:id'))
     app.delete(url, token, async (req, reply) => {
-      await d.write(req, (s, view) => d.groups.remove(s, view, idOf(req), ifMatch(req)));
+      await d.write(req, (s, view) => d.groups.remove(s, view, idOf(req), ifMatchOf(req)));
       return reply.status(204).send();
     });
 };

@@ -1,6 +1,7 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SCIM_CONTENT_TYPE } from '../../errors/render.js';
 import type { ScimObject } from '../resources/values.js';
+import type { RawQuery } from '../service/views.js';
 
 /** A SCIM JSON response; resources carry their version as the ETag (RFC 7644 §3.14). */
 export function sendScim(
@@ -28,4 +29,16 @@ export function routePaths(path: string, opts: { slash?: boolean } = {}): string
   const [, first = '', rest = ''] = /^\/([^/]+)(.*)$/.exec(path) ?? [];
   const spellings = [...new Set([path, `/${first.toLowerCase()}${rest}`])];
   return opts.slash ? spellings.flatMap((p) => [p, `${p}/`]) : spellings;
+}
+
+/** The `:id` path parameter. */
+export const idOf = (req: FastifyRequest): string => (req.params as { id: string }).id;
+
+/** The query string as SCIM list and projection parameters read it. */
+export const queryOf = (req: FastifyRequest): RawQuery => (req.query ?? {}) as RawQuery;
+
+/** `If-Match`, when sent once. */
+export function ifMatchOf(req: FastifyRequest): string | undefined {
+  const h = req.headers['if-match'];
+  return typeof h === 'string' ? h : undefined;
 }

@@ -3,20 +3,13 @@ import { parseProjection, project } from '../resources/projection.js';
 import type { ScimObject } from '../resources/values.js';
 import { USER_RESOURCE } from '../schema/definitions.js';
 import { renderedUser } from '../service/users.js';
-import { listUserResources, type RawQuery } from '../service/views.js';
+import { listUserResources } from '../service/views.js';
 import { requireBody } from './body.js';
 import type { ScimRoutes } from './plugin.js';
-import { metaOf, routePaths, sendScim } from './respond.js';
+import { idOf, ifMatchOf, metaOf, queryOf, routePaths, sendScim } from './respond.js';
 import { searchBody } from './search.js';
 
 const token = { config: { scim_auth: 'token' as const } };
-
-const idOf = (req: FastifyRequest) => (req.params as { id: string }).id;
-const queryOf = (req: FastifyRequest) => (req.query ?? {}) as RawQuery;
-const ifMatch = (req: FastifyRequest) => {
-  const h = req.headers['if-match'];
-  return typeof h === 'string' ? h : undefined;
-};
 
 /** `/Users`: list, search, read, create, replace, patch, delete. */
 export const userRoutes: ScimRoutes = (app, d) => {
@@ -49,7 +42,7 @@ export const userRoutes: ScimRoutes = (app, d) => {
   for (const url of routePaths('/Users/:id'))
     app.put(url, token, async (req, reply) => {
       const out = await d.write(req, (s, view) =>
-        d.users.replace(s, view, idOf(req), requireBody(req.body), ifMatch(req)),
+        d.users.replace(s, view, idOf(req), requireBody(req.body), ifMatchOf(req)),
       );
       d.noteIgnored(req, out.ignored);
       return answer(req, reply, 200, out.resource);
@@ -58,7 +51,7 @@ export const userRoutes: ScimRoutes = (app, d) => {
   for (const url of routePaths('/Users/:id'))
     app.patch(url, token, async (req, reply) => {
       const out = await d.write(req, (s, view) =>
-        d.users.patch(s, view, idOf(req), requireBody(req.body), ifMatch(req)),
+        d.users.patch(s, view, idOf(req), requireBody(req.body), ifMatchOf(req)),
       );
       d.noteIgnored(req, out.ignored);
       // 200 with the user, as Entra's documentation and Okta expect (RFC 7644 §3.5.2).
@@ -67,7 +60,7 @@ export const userRoutes: ScimRoutes = (app, d) => {
 
   for (const url of routePaths('/Users/:id'))
     app.delete(url, token, async (req, reply) => {
-      await d.write(req, (s, view) => d.users.remove(s, view, idOf(req), ifMatch(req)));
+      await d.write(req, (s, view) => d.users.remove(s, view, idOf(req), ifMatchOf(req)));
       return reply.status(204).send();
     });
 };

@@ -173,6 +173,7 @@ async function* streamGroup(
   const { members: _none, ...rest } = head;
   const text = JSON.stringify(rest);
   yield text.slice(0, -1);
+  // Each page is rendered only for its members; the page's meta (and so this stamp) is unused.
   const stamp = { count: 0, lastAddedAt: null };
   let after: string | null = null;
   let opened = false;
