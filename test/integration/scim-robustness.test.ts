@@ -144,6 +144,24 @@ describe.each(dialects())('SCIM bad input (%s)', (dialect) => {
     const res = await r.scim.send('POST', '/Users', huge);
     const e = expectScimError(res, 413);
     expect(e.detail).toContain('4 MiB');
+    // Above the management API's 1 MiB, a full-membership PATCH still fits (here: refused for
+    // its unknown members, not for its size).
+    const g = expectScim(
+      await r.scim.send('POST', '/Groups', {
+        schemas: [GROUP_URN],
+        displayName: `wide-${dialect}`,
+      }),
+      201,
+    );
+    const members = Array.from({ length: 25_000 }, (_, i) => ({
+      value: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    }));
+    const wide = await r.scim.send('PATCH', `/Groups/${g.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'replace', path: 'members', value: members }],
+    });
+    expect(JSON.stringify(members).length).toBeGreaterThan(1024 * 1024);
+    expect(expectScimError(wide, 400, 'invalidValue').detail).toContain('25000 id(s)');
   });
 
   it('absurd count and startIndex: capped, floored, or 400 invalidValue — never a 500', async () => {
