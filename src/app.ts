@@ -12,6 +12,7 @@ import { keyRoutes } from './api/keys.routes.js';
 import { meRoutes } from './api/me.routes.js';
 import { organizationRoutes } from './api/organizations.routes.js';
 import { roleMappingRoutes } from './api/role-mapping.routes.js';
+import { scimAdminRoutes } from './api/scim.routes.js';
 import { spendRoutes } from './api/spend.routes.js';
 import { ssoConnectionRoutes } from './api/sso-connections.routes.js';
 import { API_SURFACE, type DeclaredRoute, managementApi } from './api/surface.js';
@@ -49,6 +50,7 @@ import { type ConnectionRegistry, connectionRegistry } from './provisioning/conn
 import { effectiveMapping } from './provisioning/mapping.js';
 import { signInService } from './provisioning/signin.js';
 import type { SignInService } from './provisioning/types.js';
+import { SCIM_PREFIX, SCIM_SURFACE, type ScimModule, scimModule } from './scim/module.js';
 import { ssoModule } from './sso/module.js';
 import type { EntraGroupLookup } from './sso/oidc/claims.js';
 import type { RelyingPartyOptions } from './sso/oidc/relying-party.js';
@@ -87,6 +89,8 @@ export interface AppServices extends ApiServices {
   signIn: SignInService;
   /** SSO connections of the config file, the environment and the database. */
   connections: ConnectionRegistry;
+  /** SCIM tokens, the SCIM activity log and its pruning. */
+  scim: ScimModule;
 }
 
 export interface Gatehouse {
@@ -165,6 +169,13 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     mapping: () => effectiveMapping(ctx),
     groupSync: config.groupSync,
   });
+  const scim = scimModule({
+    ctx,
+    users: directory.users,
+    teams: directory.teams,
+    config: config.scim,
+    publicUrl: config.publicUrl,
+  });
   const connections = connectionRegistry({
     db: deps.db.kysely,
     configured: config.sso.connections,
@@ -185,6 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     keyCache,
     signIn,
     connections,
+    scim,
     hashPassword: (password) => hashPassword(password, deps.scrypt),
   };
   const auth = authenticator({ masterKey: config.masterKey, keys: keyCache, sessions, now });
@@ -268,12 +280,15 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
         roleMappingRoutes,
         spendRoutes,
         ssoConnectionRoutes({ registry: connections, ...sso.admin }),
+        scimAdminRoutes(scim),
       ],
       { services, auth },
       routes,
     ),
     { prefix: '/api/v1' },
   );
+  surfaces.add(SCIM_SURFACE);
+  await app.register(scim.plugin, { prefix: SCIM_PREFIX });
   const groupSync = backgroundGroupSync({
     identities: directory.identities,
     signIn,
@@ -306,6 +321,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     clearInterval(poll);
     clearInterval(prune);
     clearInterval(purge);
+    await scim.stop();
     await groupSync.stop();
     await Promise.all([...graphClients.values()].map((c) => c.client.close()));
   });

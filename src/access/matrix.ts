@@ -44,6 +44,8 @@ export const ACTIONS = [
   'role_mapping:preview',
   'sso_connections:read',
   'sso_connections:write',
+  'scim_tokens:read',
+  'scim_tokens:write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -147,6 +149,9 @@ export const MATRIX: Record<Action, Row> = {
   'role_mapping:preview': { proxy_admin: ALL, proxy_admin_viewer: ALL },
   'sso_connections:read': { proxy_admin: ALL, proxy_admin_viewer: ALL },
   'sso_connections:write': { proxy_admin: ALL },
+  // SCIM tokens are directory-wide credentials: only proxy admins make and revoke them.
+  'scim_tokens:read': { proxy_admin: ALL, proxy_admin_viewer: ALL },
+  'scim_tokens:write': { proxy_admin: ALL },
 };
 
 /**

@@ -11,6 +11,7 @@ import {
   KNOWN_KEYS,
   type ModelEntry,
   routerConfig,
+  scimSchema,
 } from './schema.js';
 import type { GatehouseConfig } from './types.js';
 
@@ -261,6 +262,7 @@ export function fromObject(
     roleMapping: f.role_mapping,
     groupSync: f.group_sync,
     auth: f.auth ?? authSchema.parse({}),
+    scim: f.scim ?? scimSchema.parse({}),
   };
   const warnings = [...unknownKeyWarnings(raw), ...litellmWarnings];
   if (masterKey === 'sk-1234') {

@@ -106,6 +106,8 @@ const connectionCommon = {
   email_domains: z.array(z.string().min(1)).default([]),
   jit: z.boolean().default(true),
   scim_directory: z.string().min(1).optional(),
+  /** The SCIM token (its id) whose directory this connection's people are provisioned by. */
+  scim_token: z.string().min(1).optional(),
   link_existing_by_email: z.boolean().default(false),
   microsoft_graph: microsoftGraphSchema.optional(),
 };
@@ -345,6 +347,25 @@ export const authSchema = z.strictObject({
     .prefault({}),
 });
 
+// --- SCIM service provider (issue 10) ---------------------------------------------------------
+export const scimSchema = z.strictObject({
+  /** Per SCIM token, in each instance: a sustained rate and a burst. Entra asks for ≥ 25/s. */
+  rate_limit: z
+    .strictObject({
+      requests_per_second: z.number().positive().max(100_000).default(100),
+      burst: z.number().int().min(1).max(1_000_000).default(500),
+    })
+    .prefault({}),
+  /** The request log behind GET /api/v1/scim/activity: by age and by count, whichever is hit first. */
+  activity: z
+    .strictObject({
+      retention: fixedDuration.default('30d'),
+      max_entries: z.number().int().min(100).max(10_000_000).default(100_000),
+    })
+    .prefault({}),
+});
+// --- end SCIM service provider ----------------------------------------------------------------
+
 export const fileSchema = z.looseObject({
   model_list: z.array(modelEntrySchema).optional(),
   litellm_settings: z
@@ -367,6 +388,7 @@ export const fileSchema = z.looseObject({
   role_mapping: roleMappingSchema.optional(),
   group_sync: groupSyncSchema.optional(),
   auth: authSchema.optional(),
+  scim: scimSchema.optional(),
 });
 
 export type FileConfig = z.infer<typeof fileSchema>;
@@ -409,6 +431,7 @@ export function routerConfig(f: FileConfig): RouterConfig {
     fallbacks,
   };
 }
+export type ScimConfig = z.infer<typeof scimSchema>;
 
 /** Keys Gatehouse knows at each level; anything else is reported as a warning, not an error. */
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
@@ -421,6 +444,7 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
     'group_sync',
     'auth',
     'router_settings',
+    'scim',
   ],
   litellm_settings: [
     'default_team_params',

@@ -8,6 +8,7 @@ import type {
   ModelEntry,
   RoleMappingConfig,
   RouterConfig,
+  ScimConfig,
 } from './schema.js';
 
 /** The validated, resolved configuration every module receives. Nothing else reads the environment. */
@@ -47,4 +48,6 @@ export interface GatehouseConfig {
   roleMapping: RoleMappingConfig | undefined;
   groupSync: GroupSyncConfig | undefined;
   auth: AuthConfig;
+  /** SCIM rate limit and activity-log retention (defaults when the file has no `scim`). */
+  scim: ScimConfig;
 }

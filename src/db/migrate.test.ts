@@ -14,6 +14,8 @@ const TABLES = [
   'organizations',
   'saml_assertions',
   'saml_requests',
+  'scim_requests',
+  'scim_tokens',
   'scim_user_attributes',
   'settings',
   'sso_connections',
@@ -38,6 +40,7 @@ describe.each(dialects())('migrations (%s)', (dialect) => {
         '007_scim',
         '008_spend',
         '009_sso_connections',
+        '010_scim_tokens',
       ]);
       const tables = (await db.kysely.introspection.getTables()).map((t) => t.name);
       expect(tables).toEqual(expect.arrayContaining(TABLES));

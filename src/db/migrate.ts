@@ -15,6 +15,7 @@ import { saml } from './migrations/006_saml.js';
 import { scim } from './migrations/007_scim.js';
 import { spend } from './migrations/008_spend.js';
 import { ssoConnections } from './migrations/009_sso_connections.js';
+import { scimTokens } from './migrations/010_scim_tokens.js';
 
 /** Migrations are code, not files read at run time, so the built package carries them. */
 function migrations(dialect: Db['dialect']): Record<string, Migration> {
@@ -28,6 +29,7 @@ function migrations(dialect: Db['dialect']): Record<string, Migration> {
     '007_scim': scim,
     '008_spend': spend,
     '009_sso_connections': ssoConnections,
+    '010_scim_tokens': scimTokens(dialect),
   };
 }
 

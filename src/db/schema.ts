@@ -232,6 +232,36 @@ export interface SsoConnectionsTable {
   updated_by: string | null;
 }
 
+/** A SCIM client's credential: only the SHA-256 of the secret is stored. */
+export interface ScimTokensTable {
+  id: string;
+  /** The directory the token provisions for: its own id, or the id of the token it rotates. */
+  directory_id: string;
+  name: string;
+  token_hash: string;
+  token_preview: string;
+  created_by: string | null;
+  created_at: string;
+  /** Written at most once a minute. */
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** One SCIM request, for the activity log (bounded retention). */
+export interface ScimRequestsTable {
+  id: Generated<number>;
+  at: string;
+  token_id: string | null;
+  method: string;
+  path: string;
+  status: number;
+  error_code: string | null;
+  error: string | null;
+  duration_ms: number;
+  request_id: string | null;
+  ignored: string | null; // JSON string[]
+}
+
 export interface Database {
   changes: ChangesTable;
   sessions: SessionsTable;
@@ -251,6 +281,8 @@ export interface Database {
   saml_assertions: SamlAssertionsTable;
   spend_logs: SpendLogsTable;
   sso_connections: SsoConnectionsTable;
+  scim_tokens: ScimTokensTable;
+  scim_requests: ScimRequestsTable;
 }
 
 /** An AuthnRequest a browser's login is waiting on: single use, bound to connection and browser. */

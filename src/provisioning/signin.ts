@@ -12,6 +12,7 @@ import { type ServiceContext, type WriteScope, write } from '../identity/write.j
 import { resolveRole } from '../roles/resolve.js';
 import { capFacts } from './caps.js';
 import type { EffectiveMapping } from './mapping.js';
+import { findProvisioned } from './pairing.js';
 import { type ReconcileServices, reconcileMemberships } from './reconcile.js';
 import { groupsInScope } from './scope.js';
 import type {
@@ -92,6 +93,13 @@ export function signInService(deps: SignInDeps): SignInService {
     const ref = { connection: id.connection, subject: id.subject };
     const linked = await deps.identities.find(s, ref);
     if (linked) return { userId: linked, created: false };
+    if (policy.scimToken) {
+      const paired = await findProvisioned(s, policy.scimToken, id);
+      if (paired) {
+        await deps.identities.link(s, ref, paired.userId, { by: `scim_${paired.by}` });
+        return { userId: paired.userId, created: false };
+      }
+    }
 
     const email = id.email ? normalizeLogin(id.email) : null;
     if (email) {
@@ -117,7 +125,9 @@ export function signInService(deps: SignInDeps): SignInService {
     if (!policy.jit) {
       throw new AppError(
         'forbidden',
-        'Your account has not been provisioned in Gatehouse; ask your IT team for access.',
+        policy.scimToken
+          ? 'Your account has not been provisioned in Gatehouse by your identity provider; ask your IT team to assign you to the Gatehouse application.'
+          : 'Your account has not been provisioned in Gatehouse; ask your IT team for access.',
       );
     }
     // The IdP login name becomes the user name unless someone else already uses it.

@@ -34,6 +34,11 @@ export interface ConnectionPolicy {
   jit: boolean;
   linkExistingByEmail: boolean;
   emailDomains: readonly string[];
+  /**
+   * The SCIM token (id) whose directory provisions this connection's people: a first sign-in
+   * links to the person it provisioned (by externalId = subject, else userName = login name).
+   */
+  scimToken?: string | undefined;
 }
 
 export interface SignInResult {

@@ -14,6 +14,7 @@ export function connectionPolicy(c: ConnectionConfig): ConnectionPolicy {
     jit: c.jit,
     linkExistingByEmail: c.link_existing_by_email,
     emailDomains: c.email_domains,
+    scimToken: c.scim_token ?? c.scim_directory,
   };
 }
 

@@ -96,6 +96,10 @@ const EXPECTED: Record<string, Row> = {
   'PATCH /api/v1/sso/connections/:id': same([A, A, D, D, D, D, D]),
   'DELETE /api/v1/sso/connections/:id': same([A, A, D, D, D, D, D]),
   'POST /api/v1/sso/connections/:id/test': same([A, A, D, D, D, D, D]),
+  'GET /api/v1/scim/tokens': same([A, A, A, D, D, D, D]),
+  'POST /api/v1/scim/tokens': same([A, A, D, D, D, D, D]),
+  'DELETE /api/v1/scim/tokens/:id': same([A, A, D, D, D, D, D]),
+  'GET /api/v1/scim/activity': same([A, A, A, D, D, D, D]),
 };
 
 interface World {
@@ -228,7 +232,15 @@ async function requestFor(t: TestApp, w: World, route: string, caller: Caller, n
     case 'GET /api/v1/spend/logs':
     case 'GET /api/v1/role-mapping':
     case 'GET /api/v1/sso/connections':
+    case 'GET /api/v1/scim/tokens':
+    case 'GET /api/v1/scim/activity':
       return { url: route.split(' ')[1] ?? '' };
+    case 'POST /api/v1/scim/tokens':
+      return { url: '/api/v1/scim/tokens', payload: { name: `scim-${next()}` } };
+    case 'DELETE /api/v1/scim/tokens/:id': {
+      const made = await t.write((tx) => s.scim.tokens.create(tx, { name: `doomed-${next()}` }));
+      return { url: `/api/v1/scim/tokens/${made.token.id}` };
+    }
     case 'DELETE /api/v1/me/sessions/:id': {
       const owner = near && me ? me.id : await freshUser(null);
       const sess = await s.sessions.create(owner, 'password', {});

@@ -111,91 +111,110 @@ function common(
   }
 }
 
+/** `and m.source = …` when the view is one directory's; nothing otherwise. */
+function ownMemberships(source: string | undefined): Sql {
+  return source === undefined ? sql`` : sql` and m.source = ${source}`;
+}
+
 /**
  * Users: the directory's columns where they exist (indexed lookups for userName, externalId,
  * id, displayName), `scim_user_attributes.attributes` (joined as `sa`) for the rest. A user no
  * SCIM client has written has no JSON emails; their email column stands in as the one primary
  * email, the same way the resource renders it.
  */
-export const USERS_STORAGE: StorageMap = {
-  idColumn: col('users.id'),
-  target(r, d) {
-    const c = common('users', r);
-    if (c !== undefined) return c;
-    const json = col('sa.attributes');
-    const prefix = r.extension && r.schema ? [r.schema.id] : [];
-    if (r.extension) return jsonTarget(d, json, prefix, r);
-    if (r.attr.name === 'groups')
-      return membership(r.attr, sql`m.user_id = users.id`, sql`join teams t on t.id = m.team_id`, {
-        value: col('m.team_id'),
-        display: col('t.name'),
-      });
-    if (r.attr.name === 'emails') {
-      const stored = jsonTarget(d, json, [], { ...r, sub: undefined }) as Extract<
-        Target,
-        { kind: 'multi' }
-      >;
-      return {
-        kind: 'multi',
-        attr: r.attr,
-        first: (s) => {
-          const own = stored.first?.(s) as Operand;
-          // Without SCIM emails, the Gatehouse email is the one (primary) email.
-          const fallback = s.name === 'value' ? sql`users.email` : sql`cast(null as text)`;
-          return {
-            ...own,
-            expr: sql`coalesce(${own.expr}, case when ${d.jsonValue(json, ['emails'])} is null then ${fallback} end)`,
-          };
-        },
-        some: (pred) =>
-          sql`(${stored.some(pred)} or (${d.jsonValue(json, ['emails'])} is null and users.email is not null and ${pred(
-            (s) =>
-              s.name === 'value'
-                ? text(col('users.email'), false)
-                : s.name === 'primary'
-                  ? {
-                      expr: d.jsonTrue,
-                      type: 'boolean',
-                      caseExact: true,
-                      bool: { yes: d.jsonTrue, no: d.jsonFalse },
-                    }
-                  : text(sql`cast(null as text)`, false),
-          )}))`,
-      };
-    }
-    const name = r.sub ? `${r.attr.name}.${r.sub.name}` : r.attr.name;
-    switch (name) {
-      case 'userName':
-        return scalar({
-          expr: col('users.user_name_normalized'),
-          type: 'string',
-          caseExact: false,
-          normalized: normalize,
-          orWhenNull: { expr: col('users.email_normalized'), normalized: normalize },
-        });
-      case 'displayName':
-        return scalar(text(col('users.display_name'), false));
-      case 'name.givenName':
-        return scalar(text(col('users.given_name'), false));
-      case 'name.familyName':
-        return scalar(text(col('users.family_name'), false));
-      case 'name':
+export const USERS_STORAGE: StorageMap = usersStorage();
+
+/**
+ * Users as one SCIM directory sees them: `groups` are its own memberships (`source`), as the
+ * routes render them. Without a source, every membership counts.
+ */
+export function usersStorage(source?: string): StorageMap {
+  const own = ownMemberships(source);
+  return {
+    idColumn: col('users.id'),
+    target(r, d) {
+      const c = common('users', r);
+      if (c !== undefined) return c;
+      const json = col('sa.attributes');
+      const prefix = r.extension && r.schema ? [r.schema.id] : [];
+      if (r.extension) return jsonTarget(d, json, prefix, r);
+      if (r.attr.name === 'groups')
+        return membership(
+          r.attr,
+          sql`m.user_id = users.id${own}`,
+          sql`join teams t on t.id = m.team_id`,
+          {
+            value: col('m.team_id'),
+            display: col('t.name'),
+          },
+        );
+      if (r.attr.name === 'emails') {
+        const stored = jsonTarget(d, json, [], { ...r, sub: undefined }) as Extract<
+          Target,
+          { kind: 'multi' }
+        >;
         return {
-          kind: 'complex',
-          present: sql`(users.given_name is not null or users.family_name is not null or ${d.jsonValue(json, ['name'])} is not null)`,
+          kind: 'multi',
+          attr: r.attr,
+          first: (s) => {
+            const own = stored.first?.(s) as Operand;
+            // Without SCIM emails, the Gatehouse email is the one (primary) email.
+            const fallback = s.name === 'value' ? sql`users.email` : sql`cast(null as text)`;
+            return {
+              ...own,
+              expr: sql`coalesce(${own.expr}, case when ${d.jsonValue(json, ['emails'])} is null then ${fallback} end)`,
+            };
+          },
+          some: (pred) =>
+            sql`(${stored.some(pred)} or (${d.jsonValue(json, ['emails'])} is null and users.email is not null and ${pred(
+              (s) =>
+                s.name === 'value'
+                  ? text(col('users.email'), false)
+                  : s.name === 'primary'
+                    ? {
+                        expr: d.jsonTrue,
+                        type: 'boolean',
+                        caseExact: true,
+                        bool: { yes: d.jsonTrue, no: d.jsonFalse },
+                      }
+                    : text(sql`cast(null as text)`, false),
+            )}))`,
         };
-      case 'active':
-        return scalar({
-          expr: col('users.active'),
-          type: 'boolean',
-          caseExact: true,
-          bool: INT_BOOL,
-        });
-      default:
-        return jsonTarget(d, json, prefix, r);
-    }
-  },
-};
+      }
+      const name = r.sub ? `${r.attr.name}.${r.sub.name}` : r.attr.name;
+      switch (name) {
+        case 'userName':
+          return scalar({
+            expr: col('users.user_name_normalized'),
+            type: 'string',
+            caseExact: false,
+            normalized: normalize,
+            orWhenNull: { expr: col('users.email_normalized'), normalized: normalize },
+          });
+        case 'displayName':
+          return scalar(text(col('users.display_name'), false));
+        case 'name.givenName':
+          return scalar(text(col('users.given_name'), false));
+        case 'name.familyName':
+          return scalar(text(col('users.family_name'), false));
+        case 'name':
+          return {
+            kind: 'complex',
+            present: sql`(users.given_name is not null or users.family_name is not null or ${d.jsonValue(json, ['name'])} is not null)`,
+          };
+        case 'active':
+          return scalar({
+            expr: col('users.active'),
+            type: 'boolean',
+            caseExact: true,
+            bool: INT_BOOL,
+          });
+        default:
+          return jsonTarget(d, json, prefix, r);
+      }
+    },
+  };
+}
 
 /**
  * Team membership as a multi-valued attribute (Group `members`, User `groups`): `exists` over
@@ -220,17 +239,25 @@ function membership(
 }
 
 /** Groups are teams: `name` is displayName; members come from `team_memberships`. */
-export const TEAMS_STORAGE: StorageMap = {
-  idColumn: col('teams.id'),
-  target(r) {
-    const c = common('teams', r);
-    if (c !== undefined) return c;
-    if (r.attr.name === 'displayName') return scalar(text(col('teams.name'), false));
-    if (r.attr.name === 'members')
-      return membership(r.attr, sql`m.team_id = teams.id`, sql`join users u on u.id = m.user_id`, {
-        value: col('m.user_id'),
-        display: col('u.display_name'),
-      });
-    return null;
-  },
-};
+export const TEAMS_STORAGE: StorageMap = teamsStorage();
+
+/** Teams as one SCIM directory sees them: `members` are its own memberships (`source`). */
+export function teamsStorage(source?: string): StorageMap {
+  const own = ownMemberships(source);
+  return {
+    idColumn: col('teams.id'),
+    target(r) {
+      const c = common('teams', r);
+      if (c !== undefined) return c;
+      if (r.attr.name === 'displayName') return scalar(text(col('teams.name'), false));
+      if (r.attr.name === 'members')
+        return membership(
+          r.attr,
+          sql`m.team_id = teams.id${own}`,
+          sql`join users u on u.id = m.user_id`,
+          { value: col('m.user_id'), display: col('u.display_name') },
+        );
+      return null;
+    },
+  };
+}

@@ -23,15 +23,20 @@ function ids(dialect: Dialect, list: readonly string[]): Sql {
     : sql`(select jsonb_array_elements_text(${json}::jsonb) as id)`;
 }
 
-/** Ids in the list that are no user: the caller refuses the PATCH before writing anything. */
+/**
+ * Ids in the list that are no user (with `userSource`: no user of that source, i.e. not one
+ * the directory provisioned): the caller refuses the PATCH before writing anything.
+ */
 export async function unknownMembers(
   db: Kysely<Database>,
   dialect: Dialect,
   list: readonly string[],
+  userSource?: string,
 ): Promise<string[]> {
   if (list.length === 0) return [];
+  const own = userSource === undefined ? sql`` : sql` and u.source = ${userSource}`;
   const r = await sql<{ id: string }>`select l.id from ${ids(dialect, list)} as l
-    where not exists (select 1 from users u where u.id = l.id) order by l.id`.execute(db);
+    where not exists (select 1 from users u where u.id = l.id${own}) order by l.id`.execute(db);
   return r.rows.map((x) => x.id);
 }
 
@@ -82,14 +87,19 @@ export async function applyMemberChange(
   return { added: await insertMembers(db, dialect, c, d.add), removed };
 }
 
-/** Count and latest join of a team's memberships (any source): the Group version's input. */
+/**
+ * Count and latest join of a team's memberships (of `source` when given, else of any): the
+ * Group version's input.
+ */
 export async function membershipStamp(
   db: Kysely<Database>,
   teamId: string,
+  source?: string,
 ): Promise<{ count: number; lastAddedAt: string | null }> {
+  const own = source === undefined ? sql`` : sql` and source = ${source}`;
   const r = await sql<{ count: number | string; last: string | null }>`
     select count(distinct user_id) as count, max(created_at) as last
-    from team_memberships where team_id = ${teamId}`.execute(db);
+    from team_memberships where team_id = ${teamId}${own}`.execute(db);
   const row = r.rows[0];
   return { count: Number(row?.count ?? 0), lastAddedAt: row?.last ?? null };
 }
