@@ -162,6 +162,30 @@ describe.each(dialects())('SCIM groups as teams (%s)', (dialect) => {
     ]);
   });
 
+  it('DELETE of a team SCIM did not create lets go of it: its own memberships go, the team stays', async () => {
+    const a = await scimUser(`keep.${dialect}@acme.com`);
+    const team = await r.t.write((s) =>
+      r.t.services.teams.create(s, { name: `hand-made-${dialect}`, max_budget: 7 }),
+    );
+    expectScim(
+      await r.scim.send('PATCH', `/Groups/${team.id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'add', path: 'members', value: [{ value: a.id }] }],
+      }),
+      204,
+    );
+    const both = await r.t.services.memberships.listTeamMembers(team.id);
+    expect(both[0]?.sources.length ?? 0).toBe(1);
+    await r.t.write((s) =>
+      r.t.services.memberships.addTeamMember(s, team.id, a.id, 'admin', { source: 'manual' }),
+    );
+    expect((await r.scim.send('DELETE', `/Groups/${team.id}`)).status).toBe(204);
+    const still = await r.t.services.teams.get(team.id);
+    expect(still).toMatchObject({ id: team.id, max_budget: 7, source: 'manual' });
+    const members = await r.t.services.memberships.listTeamMembers(team.id);
+    expect(members.map((m) => m.sources.map((x) => x.source))).toEqual([['manual']]);
+  });
+
   it('members must be users of this directory: an admin account cannot be added through SCIM', async () => {
     const admin = await r.t.write((s) =>
       r.t.services.users.create(s, { email: `boss.${dialect}@acme.com`, role: 'proxy_admin' }),

@@ -242,9 +242,24 @@ export function scimGroups(teams: ScimTeamServices, dialect: Dialect) {
       return { id, linked: false, ignored: r.ignored };
     },
 
-    /** DELETE /Groups/{id}: the team goes, with its memberships and team keys (audited by the service). */
+    /**
+     * DELETE /Groups/{id}: a team this directory created goes, with its memberships and team
+     * keys (audited by the service). A team it only met (made by hand, by SSO group sync or by
+     * another directory) stays: the directory lets go of it, removing its own memberships only,
+     * so a SCIM client can never delete what it does not own.
+     */
     async remove(s: WriteScope, view: ScimView, id: string, ifMatch: string | undefined) {
       const row = await current(s, view, id, ifMatch);
+      const owner = await s.trx
+        .selectFrom('teams')
+        .select('source')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      if (owner.source !== view.source) {
+        const result = await applyMembers(s, view, id, { kind: 'replace', ids: [] });
+        await audit(s, 'scim.group_released', id, groupFromRow(row), { members: { result } });
+        return;
+      }
       await teams.remove(s, id);
       await audit(s, 'scim.group_deleted', id, groupFromRow(row), {});
     },
