@@ -3,6 +3,7 @@ import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { cookiePolicy, installAuthRoutes } from './access/auth.routes.js';
 import { authenticator } from './access/authenticate.js';
+import type { CheckSlots } from './access/check-slots.js';
 import { localLogin } from './access/local-login.js';
 import { hashPassword, type ScryptParams } from './access/passwords.js';
 import { sessionStore } from './access/sessions.js';
@@ -77,6 +78,8 @@ export interface AppDeps {
   uiRoot?: string;
   /** The cost of new password hashes; only tests that are not about it pass a lower one. */
   scrypt?: ScryptParams;
+  /** How many break-glass password checks run at once and wait (tests); default 2 and 16. */
+  passwordChecks?: CheckSlots;
   /** Gateway randomness, waits and spend write interval (tests); defaults are production values. */
   gatewayOptions?: GatewayOptions;
   /** OIDC relying-party settings (tests shorten timeouts); defaults are production values. */
@@ -258,6 +261,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     login: localLogin(ctx, sessions, config.auth.local_login, {
       users: directory.users,
       scrypt: deps.scrypt,
+      checks: deps.passwordChecks,
     }),
     sessions,
     cookies: cookiePolicy(config),

@@ -6,6 +6,7 @@ import type { Actor } from '../identity/actor.js';
 import { recordAudit } from '../identity/audit.js';
 import type { UsersService } from '../identity/users.js';
 import { type ServiceContext, write } from '../identity/write.js';
+import { type CheckSlots, checkSlots } from './check-slots.js';
 import { loginCounters, verdict } from './login-counters.js';
 import {
   describeParams,
@@ -46,6 +47,8 @@ export interface LocalLoginDeps {
   users: Pick<UsersService, 'rehashPassword'>;
   /** The cost new hashes get; lower only in tests that are not about the cost. */
   scrypt?: ScryptParams | undefined;
+  /** Password checks at once and in line (default 2 and 16); beyond them, 429 at once. */
+  checks?: CheckSlots | undefined;
 }
 
 export interface LocalLogin {
@@ -70,6 +73,7 @@ export function localLogin(
   const scrypt = deps.scrypt ?? SCRYPT_PARAMS;
   // Checked when no account matches or it has no password: every path costs one scrypt.
   const unmatchable = unmatchableHash(scrypt);
+  const checks = deps.checks ?? checkSlots(2, 16);
 
   async function audit(
     action: 'auth.login_succeeded' | 'auth.login_failed',
@@ -178,8 +182,26 @@ export function localLogin(
         { retryAfterSeconds },
       );
     }
+    const slot = checks.acquire();
+    if (!slot) {
+      // Not checked either: the attempt is given back to every counter.
+      for (const c of passed) await counters.refund(c.key, c.threshold);
+      await audit('auth.login_failed', user?.id ?? null, login, 'too many logins at once', meta);
+      throw new AppError(
+        'rate_limited',
+        'Too many logins at once; try again in a second.',
+        undefined,
+        { retryAfterSeconds: 1 },
+      );
+    }
+    const release = await slot;
     const stored = user?.password_hash ?? null;
-    const ok = await verifyPassword(password, stored ?? unmatchable);
+    let ok: boolean;
+    try {
+      ok = await verifyPassword(password, stored ?? unmatchable);
+    } finally {
+      release();
+    }
     if (!user || stored === null || !ok) {
       await counters.prune(now);
       const reason = ['wrong user name or password', ...reached.map((w) => `${w} locked out`)].join(

@@ -1,5 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkSlots } from '../../src/access/check-slots.js';
 import { loginCounters } from '../../src/access/login-counters.js';
 import { type TestApp, testApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
@@ -42,7 +43,8 @@ describe.each(dialects())('lock-out under concurrent guessing (%s)', (dialect) =
     t = await testApp(
       dialect,
       { auth: { local_login: { max_failures: 5, lockout: '15m' } } },
-      { now: () => new Date(clock), scrypt: CHEAP },
+      // About the counters, not the bound on checks at once (login-flood.test.ts): room for all.
+      { now: () => new Date(clock), scrypt: CHEAP, passwordChecks: checkSlots(64, 64) },
     );
   });
   afterEach(async () => {

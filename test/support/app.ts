@@ -1,4 +1,5 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { CheckSlots } from '../../src/access/check-slots.js';
 import type { ScryptParams } from '../../src/access/passwords.js';
 import { buildApp, type Gatehouse } from '../../src/app.js';
 import { fromObject } from '../../src/config/load.js';
@@ -40,6 +41,7 @@ export async function testApp(
     uiRoot?: string;
     /** Cheaper password hashing, for tests that are not about its cost. */
     scrypt?: ScryptParams;
+    passwordChecks?: CheckSlots;
     gatewayOptions?: GatewayOptions;
   } = {},
 ): Promise<TestApp> {
@@ -57,6 +59,7 @@ export async function testApp(
     feedPollMs: opts.feedPollMs ?? 3_600_000,
     ...(opts.uiRoot ? { uiRoot: opts.uiRoot } : {}),
     ...(opts.scrypt ? { scrypt: opts.scrypt } : {}),
+    ...(opts.passwordChecks ? { passwordChecks: opts.passwordChecks } : {}),
     ...(opts.gatewayOptions ? { gatewayOptions: opts.gatewayOptions } : {}),
   });
   return {
