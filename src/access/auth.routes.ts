@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { durationMs } from '../config/duration.js';
 import type { GatehouseConfig } from '../config/types.js';
 import { AppError } from '../errors/catalogue.js';
+import { refuseNul } from '../http/nul.js';
 import { parse } from '../http/validate.js';
 import { recordAudit } from '../identity/audit.js';
 import type { ServiceContext } from '../identity/write.js';
@@ -70,20 +71,24 @@ export function installAuthRoutes(
     }
   };
 
-  app.post('/auth/login', { onRequest: sameOrigin('sign-in') }, async (req, reply) => {
-    const { username, password } = parse(loginBody, req.body);
-    const r = await deps.login.login(username, password, {
-      ip: req.ip,
-      userAgent: req.headers['user-agent'],
-      requestId: req.id,
-    });
-    setSessionCookies(reply, deps.cookies, r.secret, r.csrf);
-    return reply.header('cache-control', 'no-store').send({
-      user: r.user,
-      csrf_token: r.csrf,
-      session: { id: r.session.id, expires_at: r.session.expires_at },
-    });
-  });
+  app.post(
+    '/auth/login',
+    { onRequest: sameOrigin('sign-in'), preValidation: refuseNul },
+    async (req, reply) => {
+      const { username, password } = parse(loginBody, req.body);
+      const r = await deps.login.login(username, password, {
+        ip: req.ip,
+        userAgent: req.headers['user-agent'],
+        requestId: req.id,
+      });
+      setSessionCookies(reply, deps.cookies, r.secret, r.csrf);
+      return reply.header('cache-control', 'no-store').send({
+        user: r.user,
+        csrf_token: r.csrf,
+        session: { id: r.session.id, expires_at: r.session.expires_at },
+      });
+    },
+  );
 
   app.post('/auth/logout', { onRequest: sameOrigin('sign-out') }, async (req, reply) => {
     const secret = req.cookies[SESSION_COOKIE];

@@ -235,6 +235,30 @@ export async function assertMayManagePerson(
   }
 }
 
+/**
+ * Changing or ending someone's team or organization membership: team and org admins may do it
+ * to themselves and to people whose role they could have added, never to someone stronger (an
+ * org admin stripping a fellow org admin of the organization, a team admin demoting a proxy
+ * admin). Unlike adding, another organization does not matter: taking a person out of what
+ * the caller runs only narrows the caller's reach.
+ */
+export async function assertMayChangeMembership(
+  db: Kysely<Database>,
+  s: Subject,
+  scope: Scope,
+  userId: string,
+): Promise<void> {
+  if (scope === 'all' || userId === s.userId) return;
+  const u = await db.selectFrom('users').select('role').where('id', '=', userId).executeTakeFirst();
+  if (u === undefined) return; // the memberships service answers 404
+  if (!delegableOwnerRoles(s.role).includes(u.role as GlobalRole)) {
+    throw new AppError(
+      'forbidden',
+      'You may change or remove only the memberships of people with the internal_user or internal_user_viewer role, and your own.',
+    );
+  }
+}
+
 /** Refuses to hand out a role above what the caller may grant. */
 export function assertAssignable(s: Subject, role: GlobalRole | undefined): void {
   if (role === undefined) return;

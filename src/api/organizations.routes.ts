@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assertMayManagePerson, visibility } from '../access/guard.js';
+import { assertMayChangeMembership, assertMayManagePerson, visibility } from '../access/guard.js';
 import { duration, id, models, money, name, orgRole, source } from '../http/fields.js';
 import { listQuery } from '../http/query.js';
 import { parse } from '../http/validate.js';
@@ -95,6 +95,8 @@ export const organizationRoutes: ApiRoutes = (app, { services, write }) => {
     async (req, reply) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
       const { source } = queryOf(req, sourceQuery);
+      const { subject, scope } = access(req);
+      await assertMayChangeMembership(services.ctx.db.kysely, subject, scope, userId);
       await write(req, (s) => services.memberships.removeOrgMember(s, id, userId, { source }));
       return reply.status(204).send();
     },

@@ -8,6 +8,7 @@ import { loadSubject, type Subject } from '../access/subject.js';
 import { AppError, invalid } from '../errors/catalogue.js';
 import { API_ERRORS } from '../errors/render.js';
 import { installSurfaceErrors, type Surface } from '../http/errors.js';
+import { refuseNul } from '../http/nul.js';
 import { parse } from '../http/validate.js';
 import type { Actor } from '../identity/actor.js';
 import { write } from '../identity/write.js';
@@ -136,6 +137,8 @@ export function managementApi(
     app.addHook('onRequest', async (request) => {
       request.principal = await deps.auth.authenticateApi(request);
     });
+    // After authentication, before the guard: a body that cannot be stored is a 400.
+    app.addHook('preValidation', refuseNul);
     app.addHook('preHandler', async (request) => {
       // Unknown routes were authenticated above; they answer 404, not "forbidden".
       if (request.is404) return;

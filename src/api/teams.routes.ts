@@ -1,6 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { assertMayManagePerson, authorize, visibility } from '../access/guard.js';
+import {
+  assertMayChangeMembership,
+  assertMayManagePerson,
+  authorize,
+  visibility,
+} from '../access/guard.js';
 import { AppError, isAppError } from '../errors/catalogue.js';
 import { budgetFields, id, name, source, teamRole } from '../http/fields.js';
 import { listQuery } from '../http/query.js';
@@ -138,6 +143,8 @@ export const teamRoutes: ApiRoutes = (app, { services, write }) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
       const { source } = queryOf(req, sourceQuery);
       const { role } = parse(memberRoleBody, req.body);
+      const { subject, scope } = access(req);
+      await assertMayChangeMembership(db, subject, scope, userId);
       return write(req, (s) =>
         services.memberships.addTeamMember(s, id, userId, role, { source, mode: 'update' }),
       );
@@ -151,6 +158,8 @@ export const teamRoutes: ApiRoutes = (app, { services, write }) => {
     async (req, reply) => {
       const { id, userId } = parse(memberParam, req.params, 'path');
       const { source } = queryOf(req, sourceQuery);
+      const { subject, scope } = access(req);
+      await assertMayChangeMembership(db, subject, scope, userId);
       await write(req, (s) => services.memberships.removeTeamMember(s, id, userId, { source }));
       return reply.status(204).send();
     },

@@ -34,6 +34,11 @@ export function fromFastify(err: FastifyError): AppError {
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return new AppError('uri_too_long', 'A path parameter is too long (at most 200 characters).');
   }
+  // PostgreSQL refusing a NUL character (U+0000) that slipped past the surfaces' own check (an
+  // IdP's claim, say): the input's fault, never a 500.
+  if (err.code === '22021' || err.code === '22P05') {
+    return new AppError('invalid_request', 'The request contains a NUL character (U+0000).');
+  }
   if (err instanceof SyntaxError || err.statusCode === 400) {
     return new AppError('invalid_request', `The request is malformed: ${err.message}`);
   }

@@ -39,6 +39,12 @@ export interface CachedKey extends CachedBudget, CachedRateLimits {
         id: string;
         models: string[];
         blocked: boolean;
+        /**
+         * Whether the key's owner still has a membership (any source) in the team; true for a
+         * team key with no owner. A team key is the team's models and budget in one member's
+         * hands, so it stops working when that person leaves the team.
+         */
+        ownerIsMember: boolean;
         organization: ({ id: string; models: string[] } & CachedBudget) | null;
       } & CachedBudget &
         CachedRateLimits)
@@ -152,6 +158,13 @@ export class KeyCache {
     }
     if (key.team?.blocked)
       return { ok: false, code: 'key_blocked', message: "This key's team is blocked." };
+    if (key.team && !key.team.ownerIsMember) {
+      return {
+        ok: false,
+        code: 'key_blocked',
+        message: "The owner of this key is no longer a member of the key's team.",
+      };
+    }
     if (key.expiresAt !== null && key.expiresAt <= now) {
       return { ok: false, code: 'key_expired', message: 'This key has expired.' };
     }
@@ -261,6 +274,16 @@ export class KeyCache {
         'o.budget_duration as org_budget_duration',
         'o.budget_reset_at as org_budget_reset_at',
         'o.spend as org_spend',
+        (eb) =>
+          eb
+            .exists(
+              eb
+                .selectFrom('team_memberships as tm')
+                .select('tm.user_id')
+                .whereRef('tm.team_id', '=', 'k.team_id')
+                .whereRef('tm.user_id', '=', 'k.user_id'),
+            )
+            .as('owner_in_team'),
       ]);
     if (filter) q = q.where(filter.column, '=', filter.value);
     const rows = await q.execute();
@@ -300,6 +323,8 @@ export class KeyCache {
               id: r.team_id,
               models: readList(r.team_models ?? '[]', 'teams.models'),
               blocked: bool(r.team_blocked ?? 0),
+              // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean.
+              ownerIsMember: r.user_id === null || Boolean(r.owner_in_team),
               maxBudget: r.team_max_budget,
               budgetDuration: r.team_budget_duration,
               budgetResetAt: time(r.team_budget_reset_at),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../errors/catalogue.js';
 import { API_ERRORS } from '../errors/render.js';
 import { installSurfaceErrors, type Surface } from '../http/errors.js';
+import { refuseNul } from '../http/nul.js';
 import { parse } from '../http/validate.js';
 import type { ConnectionLookup, RegisteredConnection } from '../provisioning/connections.js';
 import { connectionForDomain, emailDomain } from './discover.js';
@@ -60,6 +61,8 @@ export function ssoSurface(deps: SsoSurfaceDeps) {
 
   return async (app: FastifyInstance) => {
     installSurfaceErrors(app, SSO_SURFACE);
+    // A NUL in a callback's query or form would reach the database only to fail there.
+    app.addHook('preValidation', refuseNul);
     app.addHook('onRoute', (route) => {
       if (!route.config?.sso?.authentication) {
         throw new Error(`sso route ${route.method} ${route.url} declares no authentication`);

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/connect.js';
 import { AppError, isAppError } from '../../errors/catalogue.js';
 import { fromFastify, installSurfaceErrors } from '../../http/errors.js';
+import { refuseNul } from '../../http/nul.js';
 import { type ServiceContext, type WriteScope, write } from '../../identity/write.js';
 import type { ActivityStore } from '../activity/store.js';
 import { type ScimGroups, type ScimTeamServices, scimGroups } from '../service/groups.js';
@@ -158,6 +159,9 @@ export function scimPlugin(deps: ScimDeps, routes: readonly ScimRoutes[]) {
           { retryAfterSeconds: wait },
         );
     });
+
+    // PostgreSQL cannot store NUL: refused on every database, after the token check.
+    app.addHook('preValidation', refuseNul);
 
     app.addHook('onError', async (request, _reply, error: FastifyError) => {
       const err = toScim(isAppError(error) ? error : fromFastify(error));
