@@ -1,11 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
 import type { Authenticator } from '../access/authenticate.js';
 import type { GatehouseConfig } from '../config/types.js';
 import type { Db } from '../db/connect.js';
+import type { FrontHandler } from '../http/front-door.js';
 import type { CachedKey } from '../keys/cache.js';
 import { modelTable } from './deployments.js';
+import { gatewayFront } from './front.js';
 import { Governance } from './governance.js';
 import { GatewayMetrics } from './metrics.js';
 import { gatewayPlugin } from './plugin.js';
@@ -19,7 +21,12 @@ export interface GatewayOptions {
   sleep?: (ms: number) => Promise<void>;
   spendFlushIntervalMs?: number;
   upstream?: Partial<UpstreamOptions>;
+  /** How long close() lets in-flight requests (streams) finish before aborting them. */
+  drainTimeoutMs?: number;
 }
+
+/** In-flight gateway requests get this long to finish when the app closes; then they are cut. */
+const DRAIN_TIMEOUT_MS = 10_000;
 
 export interface GatewayHandle {
   governance: Governance;
@@ -41,6 +48,8 @@ export async function installGateway(
     registry: Registry;
     now: () => Date;
     startedAt: number;
+    /** The server's lean path for the hot routes. */
+    front: { use(handler: FrontHandler): void };
     options?: GatewayOptions;
   },
 ): Promise<GatewayHandle> {
@@ -58,6 +67,7 @@ export async function installGateway(
     }
   }
   const governance = new Governance(nowMs);
+  const inflight = new Set<AbortController>();
   const upstreams = new Upstreams({ ...DEFAULT_UPSTREAM, ...o.upstream });
   const spend = new SpendWriter(deps.db, governance.ledger, {
     intervalMs: o.spendFlushIntervalMs ?? 1000,
@@ -75,6 +85,7 @@ export async function installGateway(
     metrics: new GatewayMetrics(deps.registry),
     spend,
     log: app.log,
+    inflight,
     now: deps.now,
     random: o.random ?? Math.random,
     sleep: o.sleep ?? ((ms: number) => delay(ms)),
@@ -83,10 +94,43 @@ export async function installGateway(
   };
   await app.register(gatewayPlugin(pluginDeps, { notFound: true }), { prefix: '/v1' });
   await app.register(gatewayPlugin(pluginDeps, { notFound: false }));
+  let closing = false;
+  deps.front.use(
+    gatewayFront({
+      ...pluginDeps,
+      parseJson: app.getDefaultJsonParser('error', 'error'),
+      observeHttp: httpObserver(deps.registry),
+      closing: () => closing,
+    }),
+  );
   spend.start();
+  let drain: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    closing = true;
+    // The server waits for every in-flight request; a stream could otherwise hold close() open.
+    drain = setTimeout(() => {
+      for (const c of inflight) c.abort();
+    }, o.drainTimeoutMs ?? DRAIN_TIMEOUT_MS);
+    drain.unref();
+  });
   app.addHook('onClose', async () => {
+    clearTimeout(drain);
     await spend.stop();
     await upstreams.close();
   });
   return { governance, flushSpend: () => spend.flush() };
+}
+
+/** Feeds the app-wide HTTP metrics (src/ops/metrics.ts) for requests Fastify never sees. */
+function httpObserver(registry: Registry) {
+  const requests = registry.getSingleMetric('gatehouse_http_requests_total') as
+    | Counter<'method' | 'route' | 'status'>
+    | undefined;
+  const duration = registry.getSingleMetric('gatehouse_http_request_duration_seconds') as
+    | Histogram<'method' | 'route'>
+    | undefined;
+  return (route: string, status: number, seconds: number) => {
+    requests?.inc({ method: 'POST', route, status: String(status) });
+    duration?.observe({ method: 'POST', route }, seconds);
+  };
 }
