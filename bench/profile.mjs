@@ -81,7 +81,9 @@ for (const [id, t] of counts) {
   total += t;
   self.set(a, (self.get(a) ?? 0) + t);
 }
-console.log(`${done.count ?? ''} requests; profile ${join(dir, file)}`);
+console.log(
+  `${done.done} requests (${done.errors} errors) in ${seconds} s; profile ${join(dir, file)}`,
+);
 for (const [a, t] of [...self].sort((x, y) => y[1] - x[1]).slice(0, 30)) {
   console.log(`${((100 * t) / total).toFixed(1).padStart(5)} %  ${a}`);
 }

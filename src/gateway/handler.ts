@@ -23,6 +23,7 @@ import {
 } from './providers/types.js';
 import { type RelayEnd, relay, startEventStream, writeEvents } from './relay.js';
 import type { DeploymentHealth } from './router/health.js';
+import type { DeploymentLoad } from './router/load.js';
 import { type Group, type Outcome, route } from './router/route.js';
 import type { SpendWriter } from './spend/writer.js';
 import { retryAfterMs, transportError, type Upstreams } from './upstream.js';
@@ -35,6 +36,7 @@ export interface GatewayDeps {
   governance: Governance;
   upstreams: Upstreams;
   health: DeploymentHealth;
+  load: DeploymentLoad;
   metrics: GatewayMetrics;
   spend: SpendWriter;
   log: FastifyBaseLogger;
@@ -99,6 +101,7 @@ export async function handle(op: Operation, ex: Exchange, deps: GatewayDeps): Pr
     done = true;
     settled.add(res);
     deps.inflight.delete(controller);
+    if (f.d) deps.load.end(f.d.id);
     res.off('close', onClose);
     settle(deps, { op, model, key, admission, at, started, stream, requestId: ex.id, body }, f);
   };
@@ -115,6 +118,8 @@ export async function handle(op: Operation, ex: Exchange, deps: GatewayDeps): Pr
       groups,
       {
         health: deps.health,
+        strategy: deps.router.strategy,
+        load: deps.load,
         random: deps.random,
         sleep: deps.sleep,
         now: () => deps.now().getTime(),
@@ -211,13 +216,23 @@ interface AttemptContext {
   deps: GatewayDeps;
 }
 
-async function attempt(
+/** One deployment tried: it counts as busy until the request's end (or this failure). */
+async function attempt(d: Routed, ctx: AttemptContext): Promise<Outcome<Result>> {
+  ctx.deps.load.begin(d.id);
+  const out = await tryDeployment(d, ctx);
+  if (!out.ok) ctx.deps.load.end(d.id);
+  return out;
+}
+
+async function tryDeployment(
   d: Routed,
   { op, body, stream, wantsUsage, created, requestId, signal, deps }: AttemptContext,
 ): Promise<Outcome<Result>> {
+  const sent = performance.now();
   try {
     if (d.adapter === 'fake') {
       if (d.mockDelayMs > 0) await deps.sleep(d.mockDelayMs);
+      deps.load.observe(d.id, performance.now() - sent);
       const meta = { id: requestId, created };
       if (op === 'embeddings')
         return { ok: true, value: { kind: 'json', d, ...fakeEmbeddings(body, d) } };
@@ -249,6 +264,7 @@ async function attempt(
       if (!out.ok) deps.metrics.upstreamError(d.modelName, d.id, out.error.code);
       return out;
     }
+    deps.load.observe(d.id, performance.now() - sent);
     if (stream) {
       return {
         ok: true,

@@ -12,6 +12,7 @@ import { Governance } from './governance.js';
 import { GatewayMetrics } from './metrics.js';
 import { gatewayPlugin } from './plugin.js';
 import { DeploymentHealth } from './router/health.js';
+import { DeploymentLoad } from './router/load.js';
 import { SpendWriter } from './spend/writer.js';
 import { DEFAULT_UPSTREAM, type UpstreamOptions, Upstreams } from './upstream.js';
 
@@ -82,6 +83,7 @@ export async function installGateway(
     governance,
     upstreams,
     health: new DeploymentHealth(deps.config.router, nowMs),
+    load: new DeploymentLoad(),
     metrics: new GatewayMetrics(deps.registry),
     spend,
     log: app.log,
