@@ -17,6 +17,8 @@ export interface FrontDeps extends GatewayPluginDeps {
   observeHttp: (route: string, status: number, seconds: number) => void;
   /** True once the app is closing: Fastify then answers 503 itself. */
   closing: () => boolean;
+  /** A response ended while closing: its keep-alive connection should not hold close() open. */
+  endedWhileClosing: () => void;
 }
 
 const ROUTES = new Map<string, Operation>([
@@ -126,9 +128,10 @@ async function serve(
   const id = requestId(req.headers);
   const route = req.url as string;
   res.setHeader('x-request-id', id);
-  res.once('finish', () =>
-    deps.observeHttp(route, res.statusCode, (performance.now() - started) / 1000),
-  );
+  res.once('finish', () => {
+    deps.observeHttp(route, res.statusCode, (performance.now() - started) / 1000);
+    if (deps.closing()) deps.endedWhileClosing();
+  });
   let principal: Principal | null = null;
   let body: unknown;
   try {

@@ -22,11 +22,11 @@ export interface GatewayOptions {
   sleep?: (ms: number) => Promise<void>;
   spendFlushIntervalMs?: number;
   upstream?: Partial<UpstreamOptions>;
-  /** How long close() lets in-flight requests (streams) finish before aborting them. */
+  /** How long close() lets in-flight requests (streams) finish before cutting them. */
   drainTimeoutMs?: number;
 }
 
-/** In-flight gateway requests get this long to finish when the app closes; then they are cut. */
+/** In-flight requests get this long to finish when the app closes; then they are cut. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
 export interface GatewayHandle {
@@ -103,15 +103,19 @@ export async function installGateway(
       parseJson: app.getDefaultJsonParser('error', 'error'),
       observeHttp: httpObserver(deps.registry),
       closing: () => closing,
+      // Node closes idle connections once, when close() starts; those freed later would wait.
+      endedWhileClosing: () => setImmediate(() => app.server.closeIdleConnections()),
     }),
   );
   spend.start();
   let drain: NodeJS.Timeout | undefined;
   app.addHook('preClose', async () => {
     closing = true;
-    // The server waits for every in-flight request; a stream could otherwise hold close() open.
+    // The server waits for every in-flight request and open connection; a stream (or a client's
+    // connection that never sent a request) would otherwise hold close() open for ever.
     drain = setTimeout(() => {
       for (const c of inflight) c.abort();
+      app.server.closeAllConnections();
     }, o.drainTimeoutMs ?? DRAIN_TIMEOUT_MS);
     drain.unref();
   });
