@@ -135,8 +135,18 @@ function httpObserver(registry: Registry) {
   const duration = registry.getSingleMetric('gatehouse_http_request_duration_seconds') as
     | Histogram<'method' | 'route'>
     | undefined;
+  // Label lookups hash on every call; the few (route, status) pairs are bound once.
+  const bound = new Map<string, { inc(): void; observe(s: number): void }>();
   return (route: string, status: number, seconds: number) => {
-    requests?.inc({ method: 'POST', route, status: String(status) });
-    duration?.observe({ method: 'POST', route }, seconds);
+    const k = `${route} ${status}`;
+    let b = bound.get(k);
+    if (!b) {
+      const counter = requests?.labels({ method: 'POST', route, status: String(status) });
+      const histogram = duration?.labels({ method: 'POST', route });
+      b = { inc: () => counter?.inc(), observe: (s) => histogram?.observe(s) };
+      bound.set(k, b);
+    }
+    b.inc();
+    b.observe(seconds);
   };
 }
