@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { cookiePolicy, installAuthRoutes } from './access/auth.routes.js';
@@ -34,7 +33,9 @@ import {
   microsoftGraphClient,
 } from './groupsync/microsoft-graph.js';
 import { surfaceRegistry } from './http/errors.js';
+import { frontDoor } from './http/front-door.js';
 import { loggerOptions, traceBodies } from './http/logging.js';
+import { requestId } from './http/request-id.js';
 import { installUi } from './http/ui.js';
 import { type ChangeBus, localChangeBus, pruneFeed } from './identity/changes.js';
 import { identitiesService } from './identity/identities.js';
@@ -120,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
   const changes = deps.changes ?? localChangeBus();
   const trust = config.trustProxy;
   const surfaces = surfaceRegistry(API_SURFACE);
+  const front = frontDoor();
   const app = Fastify({
     logger: deps.logger ?? loggerOptions(config.logLevel, deps.logStream),
     bodyLimit: 1024 * 1024,
@@ -128,10 +130,8 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     frameworkErrors: surfaces.frameworkErrors,
     // A hop count n means: believe the n nearest proxies.
     trustProxy: typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
-    },
+    genReqId: (req) => requestId(req.headers),
+    serverFactory: front.serverFactory,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
@@ -255,6 +255,7 @@ export async function buildApp(deps: AppDeps): Promise<Gatehouse> {
     registry,
     now,
     startedAt: Math.floor(now().getTime() / 1000),
+    front,
     ...(deps.gatewayOptions ? { options: deps.gatewayOptions } : {}),
   });
   installAuthRoutes(app, {

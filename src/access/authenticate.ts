@@ -10,7 +10,7 @@ import { csrfToken, type SessionStore } from './sessions.js';
 
 export interface Authenticator {
   /** API keys only, from memory: the gateway's hot path. Throws a 401 whose code says why. */
-  authenticateKey(request: FastifyRequest): Principal;
+  authenticateKey(request: Pick<FastifyRequest, 'query' | 'headers'>): Principal;
   /** Management API and UI: an API key, or else the session cookie (with CSRF on writes). */
   authenticateApi(request: FastifyRequest): Promise<Principal>;
 }

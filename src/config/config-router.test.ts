@@ -5,6 +5,7 @@ describe('gateway routing keys (LiteLLM spellings)', () => {
   it('defaults: 2 retries, 600 s timeout, 3 allowed fails, 5 s cooldown, no fallbacks', () => {
     const { config } = load({});
     expect(config.router).toEqual({
+      strategy: 'simple-shuffle',
       numRetries: 2,
       timeoutMs: 600_000,
       streamTimeoutMs: 600_000,
@@ -29,10 +30,11 @@ describe('gateway routing keys (LiteLLM spellings)', () => {
         cooldown_time: 60,
         retry_after: 2,
         fallbacks: [{ claude: ['gpt-3.5-turbo', 'gpt-4o'] }],
-        routing_strategy: 'usage-based-routing-v2',
+        routing_strategy: 'least-busy',
       },
     });
     expect(config.router).toEqual({
+      strategy: 'least-busy',
       numRetries: 1,
       timeoutMs: 30_000,
       streamTimeoutMs: 10_000,
@@ -41,8 +43,20 @@ describe('gateway routing keys (LiteLLM spellings)', () => {
       retryAfterMs: 2_000,
       fallbacks: { 'gpt-3.5-turbo': ['gpt-4o'], claude: ['gpt-3.5-turbo', 'gpt-4o'] },
     });
-    // Only simple shuffle is implemented: another strategy is reported, not silently honoured.
-    expect(warnings).toContain('router_settings.routing_strategy: not used by Gatehouse; ignored');
+    expect(warnings).toEqual([]);
+  });
+
+  it('takes the in-memory routing strategies and refuses the ones that need shared usage', () => {
+    for (const s of ['simple-shuffle', 'least-busy', 'latency-based-routing'])
+      expect(load({ router_settings: { routing_strategy: s } }).config.router.strategy).toBe(s);
+    for (const s of ['usage-based-routing', 'usage-based-routing-v2', 'cost-based-routing']) {
+      const [p] = problems(() => load({ router_settings: { routing_strategy: s } }));
+      expect(p?.path).toBe('router_settings.routing_strategy');
+      expect(p?.message).toContain(`"${s}" is not supported`);
+      expect(p?.message).toContain('least-busy');
+    }
+    const [typo] = problems(() => load({ router_settings: { routing_strategy: 'fastest' } }));
+    expect(typo?.message).toContain('unknown routing strategy "fastest"');
   });
 
   it('accepts the per-deployment keys LiteLLM users write', () => {

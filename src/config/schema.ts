@@ -55,7 +55,27 @@ export const modelEntrySchema = z.looseObject({
 /** `[{"gpt-3.5-turbo": ["gpt-4o"]}, …]` as LiteLLM writes fallbacks. */
 const fallbacksSchema = z.array(z.record(z.string().min(1), z.array(z.string().min(1))));
 
+/** LiteLLM's `routing_strategy` values that an in-memory, per-process router can honour. */
+export const ROUTING_STRATEGIES = [
+  'simple-shuffle',
+  'least-busy',
+  'latency-based-routing',
+] as const;
+export type RoutingStrategy = (typeof ROUTING_STRATEGIES)[number];
+
+const routingStrategy = z.string().superRefine((s, ctx) => {
+  if ((ROUTING_STRATEGIES as readonly string[]).includes(s)) return;
+  const choices = ROUTING_STRATEGIES.join(', ');
+  ctx.addIssue({
+    code: 'custom',
+    message: /^(usage-based-routing(-v2)?|cost-based-routing)$/.test(s)
+      ? `"${s}" is not supported: it routes on usage counted across every gateway instance (LiteLLM keeps it in Redis), and Gatehouse routes in memory. Use ${choices} (simple-shuffle is weighted by rpm/tpm when set)`
+      : `unknown routing strategy "${s}"; use ${choices}`,
+  });
+});
+
 export const routerSettingsSchema = z.looseObject({
+  routing_strategy: routingStrategy.optional(),
   num_retries: z.number().int().min(0).max(10).optional(),
   timeout: seconds.optional(),
   stream_timeout: seconds.optional(),
@@ -404,6 +424,7 @@ export type RouterSettings = z.infer<typeof routerSettingsSchema>;
 
 /** Routing as the gateway uses it: `router_settings` wins over `litellm_settings`, then defaults. */
 export interface RouterConfig {
+  strategy: RoutingStrategy;
   numRetries: number;
   timeoutMs: number;
   streamTimeoutMs: number;
@@ -422,6 +443,7 @@ export function routerConfig(f: FileConfig): RouterConfig {
     for (const [from, to] of Object.entries(entry)) fallbacks[from] = to;
   }
   return {
+    strategy: (r.routing_strategy as RoutingStrategy | undefined) ?? 'simple-shuffle',
     numRetries: r.num_retries ?? l.num_retries ?? 2,
     timeoutMs: timeout * 1000,
     streamTimeoutMs: (r.stream_timeout ?? timeout) * 1000,
@@ -454,6 +476,7 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
     'fallbacks',
   ],
   router_settings: [
+    'routing_strategy',
     'num_retries',
     'timeout',
     'stream_timeout',

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { RouterConfig } from '../config/schema.js';
 import { AppError, isAppError } from '../errors/catalogue.js';
 import type { CachedKey } from '../keys/cache.js';
 import type { ModelTable, Routed } from './deployments.js';
+import { type Exchange, settled } from './exchange.js';
 import type { Admission, Governance } from './governance.js';
 import type { GatewayMetrics, Outcome as MetricOutcome } from './metrics.js';
 import { failureOutcome } from './outcomes.js';
@@ -22,6 +23,7 @@ import {
 } from './providers/types.js';
 import { type RelayEnd, relay, startEventStream, writeEvents } from './relay.js';
 import type { DeploymentHealth } from './router/health.js';
+import type { DeploymentLoad } from './router/load.js';
 import { type Group, type Outcome, route } from './router/route.js';
 import type { SpendWriter } from './spend/writer.js';
 import { retryAfterMs, transportError, type Upstreams } from './upstream.js';
@@ -34,9 +36,12 @@ export interface GatewayDeps {
   governance: Governance;
   upstreams: Upstreams;
   health: DeploymentHealth;
+  load: DeploymentLoad;
   metrics: GatewayMetrics;
   spend: SpendWriter;
   log: FastifyBaseLogger;
+  /** Requests between admission and their end, so shutdown can abort what outlives its drain. */
+  inflight: Set<AbortController>;
   now: () => Date;
   random: () => number;
   sleep: (ms: number) => Promise<void>;
@@ -65,22 +70,14 @@ interface Finish {
   code: string | null;
 }
 
-/** Requests whose outcome was already logged and counted (the error handler must not repeat it). */
-export const settled = new WeakSet<FastifyRequest>();
-
 /** One request through the gateway: access, limits, routing, relay, then spend (always once). */
-export async function handle(
-  op: Operation,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  deps: GatewayDeps,
-): Promise<void> {
+export async function handle(op: Operation, ex: Exchange, deps: GatewayDeps): Promise<void> {
   const started = performance.now();
   const at = deps.now();
-  const principal = request.principal;
+  const principal = ex.principal;
   if (!principal) throw new AppError('unauthenticated');
   const key = principal.kind === 'key' ? (deps.keys.byId(principal.keyId) ?? null) : null;
-  const body = clientBody(op, request.body);
+  const body = clientBody(op, ex.body);
   const model = body.model;
   deps.governance.checkModel(key, model);
   const primary = deps.table.resolve(model);
@@ -92,21 +89,21 @@ export async function handle(
   const admission = deps.governance.admit(key, model);
 
   const controller = new AbortController();
+  deps.inflight.add(controller);
+  const res = ex.res;
   const onClose = () => {
-    if (!reply.raw.writableFinished) controller.abort();
+    if (!res.writableFinished) controller.abort();
   };
-  reply.raw.once('close', onClose);
+  res.once('close', onClose);
   let done = false;
   const finish = (f: Finish) => {
     if (done) return;
     done = true;
-    settled.add(request);
-    reply.raw.off('close', onClose);
-    settle(
-      deps,
-      { op, model, key, admission, at, started, stream, requestId: request.id, body },
-      f,
-    );
+    settled.add(res);
+    deps.inflight.delete(controller);
+    if (f.d) deps.load.end(f.d.id);
+    res.off('close', onClose);
+    settle(deps, { op, model, key, admission, at, started, stream, requestId: ex.id, body }, f);
   };
 
   const groups: Group<Routed>[] = [{ name: model, deployments: primary }];
@@ -121,6 +118,8 @@ export async function handle(
       groups,
       {
         health: deps.health,
+        strategy: deps.router.strategy,
+        load: deps.load,
         random: deps.random,
         sleep: deps.sleep,
         now: () => deps.now().getTime(),
@@ -135,7 +134,7 @@ export async function handle(
           stream,
           wantsUsage,
           created,
-          requestId: request.id,
+          requestId: ex.id,
           signal: controller.signal,
           deps,
         }),
@@ -153,9 +152,9 @@ export async function handle(
       code: aborted ? 'client_closed' : e.code,
     });
     if (aborted) {
-      // Nobody is left to answer: tell Fastify the response is handled, and drop the socket.
-      reply.hijack();
-      reply.raw.destroy();
+      // Nobody is left to answer: the response is handled here, and the socket dropped.
+      ex.takeOver();
+      res.destroy();
       return;
     }
     throw err;
@@ -170,20 +169,20 @@ export async function handle(
       httpStatus: 200,
       code: null,
     });
-    await reply.code(200).type('application/json').send(result.body);
+    await ex.json(200, result.body);
     return;
   }
-  reply.hijack();
-  startEventStream(reply.raw, request.id);
+  ex.takeOver();
+  startEventStream(res, ex.id);
   let end: RelayEnd;
   let usage: Usage | null;
   let estimated = false;
   if (result.kind === 'events') {
-    end = await writeEvents(reply.raw, result.events, controller.signal);
+    end = await writeEvents(res, result.events, controller.signal);
     usage = result.usage;
   } else {
-    end = await relay(reply.raw, result.res.body, result.t, controller.signal);
-    if (end === 'aborted') reply.raw.destroy();
+    end = await relay(res, result.res.body, result.t, controller.signal);
+    if (end === 'aborted') res.destroy();
     usage = result.t.usage();
     if (!usage) {
       estimated = true;
@@ -217,13 +216,23 @@ interface AttemptContext {
   deps: GatewayDeps;
 }
 
-async function attempt(
+/** One deployment tried: it counts as busy until the request's end (or this failure). */
+async function attempt(d: Routed, ctx: AttemptContext): Promise<Outcome<Result>> {
+  ctx.deps.load.begin(d.id);
+  const out = await tryDeployment(d, ctx);
+  if (!out.ok) ctx.deps.load.end(d.id);
+  return out;
+}
+
+async function tryDeployment(
   d: Routed,
   { op, body, stream, wantsUsage, created, requestId, signal, deps }: AttemptContext,
 ): Promise<Outcome<Result>> {
+  const sent = performance.now();
   try {
     if (d.adapter === 'fake') {
       if (d.mockDelayMs > 0) await deps.sleep(d.mockDelayMs);
+      deps.load.observe(d.id, performance.now() - sent);
       const meta = { id: requestId, created };
       if (op === 'embeddings')
         return { ok: true, value: { kind: 'json', d, ...fakeEmbeddings(body, d) } };
@@ -255,6 +264,7 @@ async function attempt(
       if (!out.ok) deps.metrics.upstreamError(d.modelName, d.id, out.error.code);
       return out;
     }
+    deps.load.observe(d.id, performance.now() - sent);
     if (stream) {
       return {
         ok: true,

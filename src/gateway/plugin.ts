@@ -1,11 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../access/authenticate.js';
 import { AppError, isAppError } from '../errors/catalogue.js';
-import { renderOpenAiError } from '../errors/render.js';
-import { retryAfterOf } from './errors.js';
-import { type GatewayDeps, handle, settled } from './handler.js';
+import type { Exchange } from './exchange.js';
+import { type GatewayDeps, handle } from './handler.js';
 import type { GatewayMetrics } from './metrics.js';
 import { listModels } from './models.js';
+import { fromFastify, refusal } from './refusal.js';
 
 /** Chat bodies carry whole conversations (and images as data URLs). */
 export const GATEWAY_BODY_LIMIT = 16 * 1024 * 1024;
@@ -16,24 +16,17 @@ export interface GatewayPluginDeps extends GatewayDeps {
   startedAt: number;
 }
 
-/** Fastify's own failures (parsing, size, content type) as catalogue errors. */
-function fromFastify(err: FastifyError): AppError {
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('payload_too_large', 'The request body is too large.');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError('unsupported_media_type', 'Send the body as application/json.');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError('invalid_request', 'The JSON body is empty.');
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new AppError('invalid_request', 'The body is not valid JSON.');
-  }
-  if (err instanceof SyntaxError || err.statusCode === 400) {
-    return new AppError('invalid_request', `The request is malformed: ${err.message}`);
-  }
-  if (err.statusCode === 413) return new AppError('payload_too_large');
-  if (err.statusCode === 415) return new AppError('unsupported_media_type');
-  return new AppError('internal_error');
+function exchange(request: FastifyRequest, reply: FastifyReply): Exchange {
+  return {
+    id: request.id,
+    res: reply.raw,
+    principal: request.principal,
+    body: request.body,
+    json: async (status, body) => {
+      await reply.code(status).type('application/json').send(body);
+    },
+    takeOver: () => reply.hijack(),
+  };
 }
 
 function sendError(
@@ -42,34 +35,20 @@ function sendError(
   err: AppError,
   deps: GatewayPluginDeps,
 ) {
-  const retryAfter = retryAfterOf(err);
-  if (retryAfter !== null) void reply.header('retry-after', String(retryAfter));
-  if (err.status === 401) void reply.header('www-authenticate', 'Bearer');
-  const send = () =>
-    reply.status(err.status).type('application/json; charset=utf-8').send(renderOpenAiError(err));
-  if (settled.has(request)) return send();
-  // Refused before reaching a provider: the request's one log line and metric are here.
-  const model = (request.body as { model?: unknown } | undefined)?.model;
-  deps.metrics.request(typeof model === 'string' ? model : 'none', 'none', 'refused', 0, 0, 0, 0);
-  deps.log.info(
-    {
-      reqId: request.id,
-      key: request.principal?.keyId ?? (request.principal?.kind === 'master' ? 'master' : null),
-      model: typeof model === 'string' ? model : undefined,
-      status: err.status,
-      outcome: 'refused',
-      code: err.code,
-    },
-    'gateway request',
-  );
-  return send();
+  const a = refusal(deps, exchange(request, reply), err);
+  return reply
+    .headers(a.headers)
+    .status(a.status)
+    .type('application/json; charset=utf-8')
+    .send(a.body);
 }
 
 /**
  * The OpenAI-compatible surface, encapsulated: its own authentication (API keys from memory),
  * its own error shape for everything including Fastify's own errors and unknown routes (after
  * authentication, so an unknown key gets 401 on every path). Registered under `/v1` and at the
- * root for clients configured without the prefix.
+ * root for clients configured without the prefix. Production traffic to the two POST routes
+ * takes the lean path (`front.ts`) with the same handler; this plugin serves the rest.
  */
 export function gatewayPlugin(deps: GatewayPluginDeps, opts: { notFound: boolean }) {
   return async (app: FastifyInstance) => {
@@ -99,8 +78,12 @@ export function gatewayPlugin(deps: GatewayPluginDeps, opts: { notFound: boolean
     }
     // The gateway writes its own one line per request; Fastify's two would double it.
     const route = { bodyLimit: GATEWAY_BODY_LIMIT, logLevel: 'warn' as const };
-    app.post('/chat/completions', route, (req, reply) => handle('chat', req, reply, deps));
-    app.post('/embeddings', route, (req, reply) => handle('embeddings', req, reply, deps));
+    app.post('/chat/completions', route, (req, reply) =>
+      handle('chat', exchange(req, reply), deps),
+    );
+    app.post('/embeddings', route, (req, reply) =>
+      handle('embeddings', exchange(req, reply), deps),
+    );
     app.get('/models', { logLevel: 'warn' }, async (req) => {
       const list = listModels(
         req.principal,

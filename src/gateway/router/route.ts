@@ -1,7 +1,8 @@
+import type { RoutingStrategy } from '../../config/schema.js';
 import { AppError } from '../../errors/catalogue.js';
 import { RetryableError } from '../errors.js';
 import type { DeploymentHealth } from './health.js';
-import { type Candidate, pickDeployment } from './select.js';
+import { type Candidate, type LoadView, pickDeployment } from './select.js';
 
 /** What one attempt at one deployment came to. */
 export type Outcome<T> =
@@ -17,6 +18,8 @@ export type Outcome<T> =
 
 export interface RouterDeps {
   health: DeploymentHealth;
+  strategy: RoutingStrategy;
+  load: LoadView;
   random: () => number;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
@@ -34,7 +37,7 @@ export interface Group<D extends Candidate> {
 }
 
 /**
- * Tries the model's deployments (weighted shuffle, each retry elsewhere when possible), then each
+ * Tries the model's deployments (chosen by the strategy, each retry elsewhere when possible), then each
  * fallback model in order. Returns the first success; otherwise throws the last failure.
  */
 export async function route<D extends Candidate, T>(
@@ -48,7 +51,14 @@ export async function route<D extends Candidate, T>(
     const tried = new Map<string, number>();
     const available = (id: string) => deps.health.available(id);
     for (let n = 0; n <= deps.numRetries; n++) {
-      const d = pickDeployment(group.deployments, tried, available, deps.random());
+      const d = pickDeployment(
+        group.deployments,
+        tried,
+        available,
+        deps.random(),
+        deps.strategy,
+        deps.load,
+      );
       if (!d) {
         last ??= unavailable(group, deps);
         break;

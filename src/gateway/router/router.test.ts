@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../errors/catalogue.js';
 import { DeploymentHealth } from './health.js';
+import { DeploymentLoad } from './load.js';
 import { type Outcome, type RouterDeps, route } from './route.js';
 import { pickDeployment } from './select.js';
 
@@ -40,6 +41,8 @@ describe('health', () => {
 describe('route', () => {
   const deps = (over: Partial<RouterDeps> = {}): RouterDeps => ({
     health: new DeploymentHealth({ allowedFails: 3, cooldownMs: 1000 }, () => 0),
+    strategy: 'simple-shuffle',
+    load: new DeploymentLoad(),
     random: () => 0,
     sleep: async () => undefined,
     now: () => 0,
@@ -107,5 +110,63 @@ describe('route', () => {
       }),
     ).rejects.toThrow('slow');
     expect(calls).toBe(1);
+  });
+});
+
+describe('routing strategies', () => {
+  const ds = [d('a', 3), d('b', 1), d('c', 1)];
+  const none = new Map<string, number>();
+  const all = () => true;
+
+  it('least-busy picks the deployment with fewest requests in flight, shuffling ties by weight', () => {
+    const load = new DeploymentLoad();
+    load.begin('a');
+    load.begin('a');
+    load.begin('b');
+    // c is idle: chosen whatever the dice say.
+    expect(pickDeployment(ds, none, all, 0, 'least-busy', load)?.id).toBe('c');
+    expect(pickDeployment(ds, none, all, 0.99, 'least-busy', load)?.id).toBe('c');
+    load.begin('c');
+    load.end('a');
+    load.end('a');
+    // a is idle now; b and c have one each.
+    expect(pickDeployment(ds, none, all, 0.99, 'least-busy', load)?.id).toBe('a');
+    load.begin('a');
+    // All at one: the weighted shuffle decides (a holds 3/5 of the interval).
+    expect(pickDeployment(ds, none, all, 0.5, 'least-busy', load)?.id).toBe('a');
+    expect(pickDeployment(ds, none, all, 0.9, 'least-busy', load)?.id).toBe('c');
+    expect(load.busy('a')).toBe(1);
+  });
+
+  it('latency-based-routing measures each deployment first, then prefers the fastest', () => {
+    const load = new DeploymentLoad();
+    load.observe('a', 40);
+    load.observe('b', 10);
+    expect(pickDeployment(ds, none, all, 0, 'latency-based-routing', load)?.id).toBe('c');
+    load.observe('c', 25);
+    expect(pickDeployment(ds, none, all, 0, 'latency-based-routing', load)?.id).toBe('b');
+    // b slows down: the moving average follows within a few answers.
+    for (let i = 0; i < 5; i++) load.observe('b', 100);
+    expect(load.latencyMs('b')).toBeGreaterThan(25);
+    expect(pickDeployment(ds, none, all, 0, 'latency-based-routing', load)?.id).toBe('c');
+  });
+
+  it('a strategy never overrides availability, attempt caps or the retry-elsewhere rule', () => {
+    const load = new DeploymentLoad();
+    load.observe('a', 1);
+    load.observe('b', 50);
+    load.observe('c', 50);
+    expect(pickDeployment(ds, none, (id) => id !== 'a', 0, 'latency-based-routing', load)?.id).toBe(
+      'b',
+    );
+    expect(
+      pickDeployment(ds, new Map([['a', 1]]), all, 0, 'latency-based-routing', load)?.id,
+    ).not.toBe('a');
+  });
+
+  it('simple-shuffle ignores the load', () => {
+    const load = new DeploymentLoad();
+    load.begin('a');
+    expect(pickDeployment(ds, none, all, 0, 'simple-shuffle', load)?.id).toBe('a');
   });
 });
