@@ -111,7 +111,9 @@ export async function startSamlIdp(opts: SamlIdpOptions): Promise<SamlIdp> {
       attributeNameFormat: opts.flavor === 'entra' ? ('uri' as const) : ('basic' as const),
     };
     const configDir = writeIdpConfig(input);
-    const child = spawn('php', ['-S', `127.0.0.1:${port}`, '-t', join(SIMPLESAMLPHP_ROOT, 'www')], {
+    // OPcache is on for `php -S` and rechecks files every 2 s: setUser must be seen at once.
+    const args = ['-d', 'opcache.enable=0', '-S', `127.0.0.1:${port}`];
+    const child = spawn('php', [...args, '-t', join(SIMPLESAMLPHP_ROOT, 'www')], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SIMPLESAMLPHP_CONFIG_DIR: configDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
