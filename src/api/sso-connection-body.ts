@@ -85,6 +85,26 @@ function withSpKey(c: Extract<ConnectionConfig, { type: 'saml' }>): ConnectionCo
 }
 
 /**
+ * A new SP key pair for a SAML connection; the current one becomes the previous one (replacing
+ * any older previous pair), so SP metadata lists both until the IdP has the new certificate.
+ */
+export function rotatedSpKey(c: ConnectionConfig): ConnectionConfig {
+  if (c.type !== 'saml') {
+    throw new AppError('conflict', `Connection '${c.id}' is not SAML; it has no SP key.`);
+  }
+  const pair = generateSpKeyPair({ commonName: `Gatehouse SAML SP (${c.id})` });
+  const { sp_previous_private_key: _k, sp_previous_certificate: _c, ...rest } = c;
+  return {
+    ...rest,
+    sp_private_key: pair.privateKeyPem,
+    sp_certificate: pair.certificatePem,
+    ...(c.sp_private_key && c.sp_certificate
+      ? { sp_previous_private_key: c.sp_private_key, sp_previous_certificate: c.sp_certificate }
+      : {}),
+  };
+}
+
+/**
  * A PATCH applied to a stored connection: each top-level key given replaces the stored value,
  * `null` removes it. A secret left out, or sent back as "set", keeps the stored one — inside
  * `microsoft_graph` too, so its tenant can change without re-entering its secret. The result is
