@@ -21,6 +21,7 @@ import {
   type SamlConnectionConfig,
   samlConfig,
   samlConnection,
+  spKeys,
   spUrls,
 } from './settings.js';
 import { samlTestConnection } from './test-connection.js';
@@ -172,7 +173,8 @@ export function samlProtocol(deps: SamlProtocolDeps): SsoProtocol {
         acs_url: u.acsUrl,
         entity_id: u.entityId,
         metadata_url: u.metadataUrl,
-        slo_url: u.sloUrl,
+        // Single logout needs a key to sign LogoutRequests with.
+        ...(spKeys(cfg).length > 0 ? { slo_url: u.sloUrl } : {}),
       };
     },
 
