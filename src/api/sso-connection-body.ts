@@ -1,15 +1,22 @@
 import { z } from 'zod';
-import { type ConnectionConfig, oidcConnectionSchema } from '../config/schema.js';
+import {
+  type ConnectionConfig,
+  oidcConnectionSchema,
+  samlConnectionSchema,
+} from '../config/schema.js';
 import { AppError, type ErrorDetail } from '../errors/catalogue.js';
 import { parse } from '../http/validate.js';
 import { type Json, secretFields } from '../provisioning/connection-secrets.js';
+import { generateSpKeyPair } from '../sso/saml/keys.js';
 
 /**
  * Bodies of `POST`/`PATCH /api/v1/sso/connections`: the connection exactly as it is written in
- * the config file (DESIGN.md's snake_case keys), one variant per `type`. SAML adds its schema to
- * this union when its protocol is installed.
+ * the config file (DESIGN.md's snake_case keys), one variant per `type`.
  */
-export const connectionBody = z.discriminatedUnion('type', [oidcConnectionSchema]);
+export const connectionBody = z.discriminatedUnion('type', [
+  oidcConnectionSchema,
+  samlConnectionSchema,
+]);
 
 /** Path segments under /sso that a connection id would shadow. */
 const RESERVED_IDS = new Set(['connections', 'discover', 'callback', 'key']);
@@ -63,7 +70,38 @@ export function parseNewConnection(body: unknown): ConnectionConfig {
     }
   }
   if (problems.length) refuse(problems);
-  return parse(connectionBody, body);
+  const config = parse(connectionBody, body);
+  return config.type === 'saml' ? withSpKey(config) : config;
+}
+
+/**
+ * A SAML connection made through the API gets its own SP key pair unless one was given: the
+ * private key is stored sealed like every secret, the certificate is published in SP metadata.
+ */
+function withSpKey(c: Extract<ConnectionConfig, { type: 'saml' }>): ConnectionConfig {
+  if (c.sp_private_key) return c;
+  const pair = generateSpKeyPair({ commonName: `Gatehouse SAML SP (${c.id})` });
+  return { ...c, sp_private_key: pair.privateKeyPem, sp_certificate: pair.certificatePem };
+}
+
+/**
+ * A new SP key pair for a SAML connection; the current one becomes the previous one (replacing
+ * any older previous pair), so SP metadata lists both until the IdP has the new certificate.
+ */
+export function rotatedSpKey(c: ConnectionConfig): ConnectionConfig {
+  if (c.type !== 'saml') {
+    throw new AppError('conflict', `Connection '${c.id}' is not SAML; it has no SP key.`);
+  }
+  const pair = generateSpKeyPair({ commonName: `Gatehouse SAML SP (${c.id})` });
+  const { sp_previous_private_key: _k, sp_previous_certificate: _c, ...rest } = c;
+  return {
+    ...rest,
+    sp_private_key: pair.privateKeyPem,
+    sp_certificate: pair.certificatePem,
+    ...(c.sp_private_key && c.sp_certificate
+      ? { sp_previous_private_key: c.sp_private_key, sp_previous_certificate: c.sp_certificate }
+      : {}),
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   redactedConfig,
 } from '../provisioning/connections.js';
 import type { ApiRoutes } from './deps.js';
-import { applyConnectionPatch, parseNewConnection } from './sso-connection-body.js';
+import { applyConnectionPatch, parseNewConnection, rotatedSpKey } from './sso-connection-body.js';
 
 /** One result of Test connection (the shape every protocol answers with). */
 export interface ConnectionCheckResult {
@@ -86,6 +86,17 @@ export function ssoConnectionRoutes(deps: SsoConnectionRouteDeps): ApiRoutes {
       await write(req, (s) => registry.remove(s, id));
       deps.forget(id);
       return reply.status(204).send();
+    });
+
+    // The old pair stays published (and decrypting) until PATCH removes sp_previous_*.
+    app.post('/sso/connections/:id/rotate-sp-key', { config: change }, async (req) => {
+      const { id } = parse(idParam, req.params, 'path');
+      const current = await find(id);
+      assertWritable(current);
+      const next = rotatedSpKey(current.config);
+      const updated = await write(req, (s) => registry.update(s, id, next));
+      deps.forget(id);
+      return present(updated);
     });
 
     app.post('/sso/connections/:id/test', { config: change }, async (req) => {

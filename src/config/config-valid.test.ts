@@ -147,10 +147,13 @@ describe('a valid full configuration', () => {
               'https://login.microsoftonline.com/tid-1/federationmetadata/2007-06/federationmetadata.xml',
             attributes: {
               email: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
-              name: 'name',
               groups: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/groups',
-              roles: 'roles',
             },
+            want_assertions_signed: true,
+            want_response_signed: false,
+            allow_idp_initiated: false,
+            sign_authn_requests: false,
+            clock_tolerance: 120,
             microsoft_graph: {
               base_url: 'https://graph.microsoft.com/v1.0',
               authority_host: 'https://login.microsoftonline.com',

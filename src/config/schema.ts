@@ -210,6 +210,9 @@ export const oidcConnectionSchema = z
   });
 // --- end OIDC connection settings -------------------------------------------------------------
 
+// --- SAML connection settings (issue 9) ------------------------------------------------------
+export const SAML_PRESETS = ['okta', 'entra'] as const;
+
 export const samlConnectionSchema = z
   .strictObject({
     ...connectionCommon,
@@ -219,17 +222,34 @@ export const samlConnectionSchema = z
     idp_sso_url: httpUrl.optional(),
     idp_entity_id: z.string().min(1).optional(),
     idp_certificates: z.array(z.string().min(1)).optional(),
+    idp_slo_url: httpUrl.optional(),
+    /** Gatehouse's entity id at the IdP; default `{GATEHOUSE_PUBLIC_URL}/sso/{id}/metadata`. */
     sp_entity_id: z.string().min(1).optional(),
+    /** PKCS#8 PEM; generated when the connection is created through the API. */
+    sp_private_key: z.string().min(1).optional(),
+    sp_certificate: z.string().min(1).optional(),
+    /** The pair a rotation replaced: still published and still decrypts, until removed. */
+    sp_previous_private_key: z.string().min(1).optional(),
+    sp_previous_certificate: z.string().min(1).optional(),
+    want_assertions_signed: z.boolean().default(true),
+    want_response_signed: z.boolean().default(false),
+    allow_idp_initiated: z.boolean().default(false),
+    sign_authn_requests: z.boolean().default(false),
+    /** Attribute names of Okta or Entra; inferred from the IdP entity id when absent. */
+    preset: z.enum(SAML_PRESETS).optional(),
+    /** Overrides of the preset's attribute names. */
     attributes: z
       .strictObject({
-        email: z.string().default('email'),
-        name: z.string().default('name'),
-        given_name: z.string().optional(),
-        family_name: z.string().optional(),
-        groups: z.string().default('groups'),
-        roles: z.string().default('roles'),
+        email: z.string().min(1).optional(),
+        name: z.string().min(1).optional(),
+        given_name: z.string().min(1).optional(),
+        family_name: z.string().min(1).optional(),
+        groups: z.string().min(1).optional(),
+        roles: z.string().min(1).optional(),
       })
       .prefault({}),
+    /** Seconds of clock difference accepted on NotBefore / NotOnOrAfter. */
+    clock_tolerance: z.number().int().min(0).max(600).default(120),
   })
   .superRefine((c, ctx) => {
     const manual = c.idp_sso_url && c.idp_entity_id && c.idp_certificates?.length;
@@ -240,7 +260,23 @@ export const samlConnectionSchema = z
           'needs idp_metadata_url, idp_metadata_xml, or all of idp_sso_url + idp_entity_id + idp_certificates',
       });
     }
+    if (!c.want_assertions_signed && !c.want_response_signed) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['want_assertions_signed'],
+        message: 'want_assertions_signed and want_response_signed cannot both be false',
+      });
+    }
+    for (const [key, cert] of [
+      ['sp_private_key', 'sp_certificate'],
+      ['sp_previous_private_key', 'sp_previous_certificate'],
+    ] as const) {
+      if (Boolean(c[key]) !== Boolean(c[cert])) {
+        ctx.addIssue({ code: 'custom', path: [cert], message: `${key} and ${cert} go together` });
+      }
+    }
   });
+// --- end SAML connection settings -------------------------------------------------------------
 
 export const connectionSchema = z.discriminatedUnion('type', [
   oidcConnectionSchema,

@@ -8,7 +8,7 @@ import type { SecretBox } from '../config/secret-box.js';
  */
 export const SECRET_FIELDS: Record<ConnectionConfig['type'], readonly string[]> = {
   oidc: ['client_secret', 'private_key', 'microsoft_graph.client_secret'],
-  saml: ['microsoft_graph.client_secret'],
+  saml: ['sp_private_key', 'sp_previous_private_key', 'microsoft_graph.client_secret'],
 };
 
 export type Json = Record<string, unknown>;

@@ -1,5 +1,6 @@
 import type { CookiePolicy } from '../access/cookies.js';
 import { type LoginStateStore, loginStateStore } from '../access/login-states.js';
+import { samlStateStore } from '../access/saml-state.js';
 import type { SessionStore } from '../access/sessions.js';
 import type { ConnectionConfig } from '../config/schema.js';
 import type { GatehouseConfig } from '../config/types.js';
@@ -14,6 +15,8 @@ import type { EntraGroupLookup } from './oidc/claims.js';
 import { oidcProtocol } from './oidc/protocol.js';
 import { oidcRelyingParty, type RelyingPartyOptions } from './oidc/relying-party.js';
 import type { SsoProtocol } from './protocol.js';
+import { idpSource } from './saml/idp-source.js';
+import { samlProtocol } from './saml/protocol.js';
 import { signInKit } from './sign-in.js';
 import { ssoSurface } from './surface.js';
 import { ssoUrls } from './urls.js';
@@ -33,7 +36,7 @@ export interface SsoModuleDeps {
 }
 
 /**
- * Single sign-on, composed: the protocols (OIDC; SAML adds itself to `protocols`), the `/sso`
+ * Single sign-on, composed: the protocols (OIDC, SAML), the `/sso`
  * plugin, RP-initiated logout for `/auth/logout`, and what the management API shows and tests.
  */
 export function ssoModule(deps: SsoModuleDeps) {
@@ -51,6 +54,18 @@ export function ssoModule(deps: SsoModuleDeps) {
         publicUrlConfigured: config.publicUrlConfigured,
         entraGroupsFor: deps.entraGroupsFor,
         litellmConnection: litellm,
+      }),
+    ],
+    [
+      'saml',
+      samlProtocol({
+        urls,
+        publicUrlConfigured: config.publicUrlConfigured,
+        state: samlStateStore(deps.db.kysely, deps.now),
+        // One per process: it caches IdP metadata fetched by URL.
+        idps: idpSource({ now: () => deps.now().getTime() }),
+        now: deps.now,
+        entraGroupsFor: deps.entraGroupsFor,
       }),
     ],
   ]);

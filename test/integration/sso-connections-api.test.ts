@@ -162,7 +162,7 @@ describe.each(dialects())('SSO connections through the management API (%s)', (di
     expect((await details(body('x', { client_secret: 'set' }))).map((d) => d.path)).toEqual([
       'client_secret',
     ]);
-    expect((await details({ ...body('x'), type: 'saml' })).map((d) => d.path)).toEqual(['type']);
+    expect((await details({ ...body('x'), type: 'ldap' })).map((d) => d.path)).toEqual(['type']);
     expect((await details(body('Bad Id'))).map((d) => d.path)).toEqual(['id']);
     expect((await details(body('x', { issuer: 'not a url' }))).map((d) => d.path)).toEqual([
       'issuer',

@@ -96,6 +96,7 @@ const EXPECTED: Record<string, Row> = {
   'PATCH /api/v1/sso/connections/:id': same([A, A, D, D, D, D, D]),
   'DELETE /api/v1/sso/connections/:id': same([A, A, D, D, D, D, D]),
   'POST /api/v1/sso/connections/:id/test': same([A, A, D, D, D, D, D]),
+  'POST /api/v1/sso/connections/:id/rotate-sp-key': same([A, A, D, D, D, D, D]),
   'GET /api/v1/scim/tokens': same([A, A, A, D, D, D, D]),
   'POST /api/v1/scim/tokens': same([A, A, D, D, D, D, D]),
   'DELETE /api/v1/scim/tokens/:id': same([A, A, D, D, D, D, D]),
@@ -344,6 +345,18 @@ async function requestFor(t: TestApp, w: World, route: string, caller: Caller, n
       };
     case 'POST /api/v1/sso/connections/:id/test':
       return { url: `/api/v1/sso/connections/${await connection()}/test`, payload: {} };
+    case 'POST /api/v1/sso/connections/:id/rotate-sp-key': {
+      const id = `saml-${next()}`;
+      const saml = {
+        id,
+        type: 'saml',
+        idp_sso_url: 'https://idp.example/sso',
+        idp_entity_id: 'https://idp.example/',
+        idp_certificates: ['MIIB'],
+      };
+      await t.write((tx) => s.connections.create(tx, connectionSchema.parse(saml)));
+      return { url: `/api/v1/sso/connections/${id}/rotate-sp-key`, payload: {} };
+    }
   }
   return null;
 }
@@ -381,7 +394,15 @@ describe.each(dialects())('every management route × every caller (%s)', (dialec
   // The app's clock: a key's expiry is reached by moving it, not by waiting.
   let clock = Date.now();
   beforeAll(async () => {
-    t = await testApp(dialect, {}, { now: () => new Date(clock) });
+    // GATEHOUSE_SECRET: rotating a SAML SP key stores a private key, sealed.
+    t = await testApp(
+      dialect,
+      {},
+      {
+        now: () => new Date(clock),
+        env: { GATEHOUSE_SECRET: 'route-matrix-secret-0123456789abcdef' },
+      },
+    );
     w = await buildWorld(t);
   });
   afterAll(async () => t.close());

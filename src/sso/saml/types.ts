@@ -104,7 +104,8 @@ export type SamlCheck =
   | 'expired'
   | 'replay'
   | 'subject'
-  | 'inflate_too_large';
+  | 'inflate_too_large'
+  | 'relay_state';
 
 /** A refusal: which check failed and a sentence an admin can act on. Never library error text. */
 export interface SamlFailure {

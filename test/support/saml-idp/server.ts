@@ -51,6 +51,11 @@ export interface SamlIdp {
   idpInitiatedUrl(spEntityId: string, relayState?: string): string;
   /** SimpleSAMLphp's own log, for a failing test's message. */
   log(): string;
+  /**
+   * Adds a person or changes one (their groups, say), as an IdP admin would: SimpleSAMLphp reads
+   * its config on every request, so the next login sees it.
+   */
+  setUser(key: string, user: IdpUser): void;
   stop(): Promise<void>;
 }
 
@@ -92,20 +97,23 @@ export async function startSamlIdp(opts: SamlIdpOptions): Promise<SamlIdp> {
   const dir = mkdtempSync(join(tmpdir(), `gatehouse-ssp-${opts.flavor}-`));
   const entityId = opts.entityId ?? entityIdOf(opts.flavor);
   const key = generateSpKeyPair({ commonName: `SimpleSAMLphp test IdP (${opts.flavor})` });
-  const users = usersOf(opts.flavor);
+  const users: Record<string, IdpUser> = { ...usersOf(opts.flavor) };
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    const configDir = writeIdpConfig({
+    const input = {
       dir,
       baseUrl,
       entityId,
       idpKey: key,
       users,
       sps: opts.sps,
-      attributeNameFormat: opts.flavor === 'entra' ? 'uri' : 'basic',
-    });
-    const child = spawn('php', ['-S', `127.0.0.1:${port}`, '-t', join(SIMPLESAMLPHP_ROOT, 'www')], {
+      attributeNameFormat: opts.flavor === 'entra' ? ('uri' as const) : ('basic' as const),
+    };
+    const configDir = writeIdpConfig(input);
+    // OPcache is on for `php -S` and rechecks files every 2 s: setUser must be seen at once.
+    const args = ['-d', 'opcache.enable=0', '-S', `127.0.0.1:${port}`];
+    const child = spawn('php', [...args, '-t', join(SIMPLESAMLPHP_ROOT, 'www')], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SIMPLESAMLPHP_CONFIG_DIR: configDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -145,6 +153,10 @@ export async function startSamlIdp(opts: SamlIdpOptions): Promise<SamlIdp> {
       log() {
         const file = join(dir, 'log', 'simplesamlphp.log');
         return existsSync(file) ? readFileSync(file, 'utf8') : '';
+      },
+      setUser(k, user) {
+        users[k] = user;
+        writeIdpConfig(input);
       },
       async stop() {
         if (child.exitCode === null) {

@@ -1,0 +1,158 @@
+import { type IdpCertificate, parseCertificates, parseIdpMetadata } from './idp-metadata.js';
+import type { SamlConnectionConfig } from './settings.js';
+import { fail, type SamlIdentityProvider, type SamlResult } from './types.js';
+
+/** The IdP of a connection, with where it came from (for Test connection). */
+export interface ResolvedIdp {
+  idp: SamlIdentityProvider;
+  certificates: IdpCertificate[];
+  source: 'metadata_url' | 'metadata_xml' | 'manual';
+  fetchedAt: Date | null;
+}
+
+export interface IdpSourceOptions {
+  now: () => number;
+  fetch?: typeof fetch;
+  /** How long fetched metadata is used before it is fetched again (a day). */
+  refreshMs?: number;
+  /** A signature failure refetches the metadata at most this often (an hour). */
+  forcedRefreshMs?: number;
+  timeoutMs?: number;
+}
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const MAX_METADATA_BYTES = 1024 * 1024;
+
+interface Cached {
+  url: string;
+  at: number;
+  resolved: ResolvedIdp;
+}
+
+function fromMetadata(
+  xml: string,
+  c: SamlConnectionConfig,
+  source: ResolvedIdp['source'],
+  fetchedAt: Date | null,
+): SamlResult<{ resolved: ResolvedIdp }> {
+  const parsed = parseIdpMetadata(xml, c.idp_entity_id ? { entityId: c.idp_entity_id } : {});
+  if (!parsed.ok) return parsed;
+  const m = parsed.metadata;
+  const sloUrl = c.idp_slo_url ?? m.sloRedirectUrl;
+  return {
+    ok: true,
+    resolved: {
+      idp: {
+        entityId: m.entityId,
+        ssoUrl: c.idp_sso_url ?? m.ssoRedirectUrl ?? '',
+        ...(sloUrl ? { sloUrl } : {}),
+        certificates: m.signingCertificates.map((x) => x.pem),
+      },
+      certificates: m.signingCertificates,
+      source,
+      fetchedAt,
+    },
+  };
+}
+
+/**
+ * Where each connection's IdP comes from: pasted metadata XML, settings entered by hand, or a
+ * metadata URL fetched and cached per process — refreshed daily, and at most once an hour when a
+ * signature does not verify (the IdP may have rolled its certificate over).
+ */
+export function idpSource(opts: IdpSourceOptions) {
+  const doFetch = opts.fetch ?? fetch;
+  const refreshMs = opts.refreshMs ?? DAY;
+  const forcedMs = opts.forcedRefreshMs ?? HOUR;
+  const cache = new Map<string, Cached>();
+  const lastForced = new Map<string, number>();
+
+  async function fetchMetadata(
+    c: SamlConnectionConfig,
+    url: string,
+  ): Promise<SamlResult<{ resolved: ResolvedIdp }>> {
+    let text: string;
+    try {
+      const res = await doFetch(url, {
+        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+        redirect: 'follow',
+        headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' },
+      });
+      if (!res.ok) {
+        await res.body?.cancel();
+        return fail('malformed', `The IdP metadata URL answered HTTP ${res.status}.`);
+      }
+      const length = Number(res.headers.get('content-length') ?? '0');
+      if (length > MAX_METADATA_BYTES) {
+        await res.body?.cancel();
+        return fail('body_too_large', 'The IdP metadata is larger than 1 MB.');
+      }
+      text = await res.text();
+    } catch {
+      return fail('malformed', `The IdP metadata URL ${url} could not be reached.`);
+    }
+    const r = fromMetadata(text, c, 'metadata_url', new Date(opts.now()));
+    if (r.ok) cache.set(c.id, { url, at: opts.now(), resolved: r.resolved });
+    return r;
+  }
+
+  async function resolve(c: SamlConnectionConfig): Promise<SamlResult<{ resolved: ResolvedIdp }>> {
+    if (c.idp_metadata_xml) return fromMetadata(c.idp_metadata_xml, c, 'metadata_xml', null);
+    if (c.idp_metadata_url) {
+      const hit = cache.get(c.id);
+      if (hit && hit.url === c.idp_metadata_url && opts.now() - hit.at < refreshMs) {
+        return { ok: true, resolved: hit.resolved };
+      }
+      const fetched = await fetchMetadata(c, c.idp_metadata_url);
+      // A failed refresh keeps the last good metadata: the IdP's outage is not a lockout.
+      if (!fetched.ok && hit && hit.url === c.idp_metadata_url) {
+        return { ok: true, resolved: hit.resolved };
+      }
+      return fetched;
+    }
+    const certs = parseCertificates(c.idp_certificates ?? []);
+    if (!certs.ok) return certs;
+    if (!c.idp_sso_url || !c.idp_entity_id) {
+      return fail('malformed', 'The connection has no IdP SSO URL or entity id.');
+    }
+    return {
+      ok: true,
+      resolved: {
+        idp: {
+          entityId: c.idp_entity_id,
+          ssoUrl: c.idp_sso_url,
+          ...(c.idp_slo_url ? { sloUrl: c.idp_slo_url } : {}),
+          certificates: certs.certificates.map((x) => x.pem),
+        },
+        certificates: certs.certificates,
+        source: 'manual',
+        fetchedAt: null,
+      },
+    };
+  }
+
+  return {
+    resolve,
+    /**
+     * After a signature failure: fetch the metadata again, unless that was done within the hour.
+     * Answers the new IdP when its certificates changed, else null.
+     */
+    async refreshAfterSignatureFailure(c: SamlConnectionConfig): Promise<ResolvedIdp | null> {
+      if (!c.idp_metadata_url) return null;
+      const last = lastForced.get(c.id);
+      if (last !== undefined && opts.now() - last < forcedMs) return null;
+      lastForced.set(c.id, opts.now());
+      const before = cache.get(c.id)?.resolved.idp.certificates.join('\n');
+      const r = await fetchMetadata(c, c.idp_metadata_url);
+      if (!r.ok || r.resolved.idp.certificates.join('\n') === before) return null;
+      return r.resolved;
+    },
+    forget(id: string): void {
+      cache.delete(id);
+      lastForced.delete(id);
+    },
+  };
+}
+
+export type IdpSource = ReturnType<typeof idpSource>;

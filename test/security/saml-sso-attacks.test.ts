@@ -1,0 +1,308 @@
+import { createSign } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSpKeyPair } from '../../src/sso/saml/keys.js';
+import { dialects } from '../support/db.js';
+import { TestBrowser } from '../support/oidc-idp/browser.js';
+import { RP_BASE } from '../support/oidc-idp/flow.js';
+import { type SsoTestApp, ssoTestApp } from '../support/oidc-idp/gatehouse.js';
+import {
+  assertionOf,
+  decode,
+  encode,
+  ownSignature,
+  parse,
+  responseOf,
+  serialize,
+  setNameId,
+  signElement,
+  stripSignatures,
+} from '../support/saml-idp/forge.js';
+import {
+  type AcsAnswer,
+  formOf,
+  postForm,
+  samlSignIn,
+  startSamlSignIn,
+} from '../support/saml-idp/gatehouse.js';
+import {
+  idpInitiatedLogin,
+  OKTA_USERS,
+  type SamlIdp,
+  type SpRegistration,
+  samlIdpUnavailable,
+  startSamlIdp,
+} from '../support/saml-idp/index.js';
+
+/**
+ * The SAML attack list through `POST /sso/{id}/acs` (and the SLO return) of a live Gatehouse:
+ * every forged or misplaced response is refused with the sign-in error page, no session cookie,
+ * and an `auth.login_failed` audit event naming the check that refused it. Fixtures are real
+ * SimpleSAMLphp responses, mutated or re-signed with xml-crypto.
+ */
+const unavailable = samlIdpUnavailable();
+if (unavailable) console.warn(`SAML attack tests over HTTP skipped: ${unavailable}`);
+
+const ATTACKER = generateSpKeyPair({ commonName: 'attacker' });
+const spKey = generateSpKeyPair({ commonName: 'Gatehouse SAML SP (attack tests)' });
+const ALICE = OKTA_USERS.alice;
+const sp = (id: string, extra: Partial<SpRegistration> = {}): SpRegistration => ({
+  entityId: `${RP_BASE}/sso/${id}/metadata`,
+  acsUrl: `${RP_BASE}/sso/${id}/acs`,
+  signing: 'assertion-only',
+  ...extra,
+});
+
+let idp: SamlIdp;
+beforeAll(async () => {
+  if (unavailable) return;
+  idp = await startSamlIdp({
+    flavor: 'okta',
+    sps: [
+      sp('a'),
+      sp('b'),
+      sp('both', { signing: 'response-and-assertion' }),
+      sp('tile'),
+      sp('slo', { requireSignedRequests: spKey.certificatePem, sloUrl: `${RP_BASE}/sso/slo/slo` }),
+    ],
+  });
+});
+afterAll(async () => idp?.stop());
+
+/** The clock Gatehouse reads: tests move it to make a real assertion expired or early. */
+let offsetMs = 0;
+
+describe.skipIf(unavailable !== null).each(dialects())(
+  'attacks on SAML sign-in through HTTP (%s)',
+  (dialect) => {
+    let t: SsoTestApp;
+    beforeAll(async () => {
+      const conn = (id: string, extra: Record<string, unknown> = {}) => ({
+        id,
+        type: 'saml',
+        idp_metadata_url: idp.metadataUrl,
+        ...extra,
+      });
+      t = await ssoTestApp(
+        dialect,
+        {
+          sso: {
+            connections: [
+              conn('a'),
+              conn('b'),
+              conn('both', { want_response_signed: true }),
+              conn('tile', { allow_idp_initiated: true }),
+              conn('slo', {
+                sp_private_key: spKey.privateKeyPem,
+                sp_certificate: spKey.certificatePem,
+              }),
+            ],
+          },
+        },
+        { now: () => new Date(Date.now() + offsetMs) },
+      );
+    });
+    afterAll(async () => t?.close());
+
+    /** The refusal: the error page, no session cookie, and the audit event's reason (the check). */
+    async function refused(r: AcsAnswer, status = 400): Promise<string> {
+      expect(r.status, r.body.slice(0, 400)).toBe(status);
+      expect(r.session).toBeNull();
+      expect(r.body).toContain('<h1>Sign-in failed</h1>');
+      expect(r.body).not.toMatch(/xmldom|xml-crypto|Error:|&lt;saml/);
+      const reference = /class="ref">([0-9A-F-]{14})</.exec(r.body)?.[1];
+      expect(reference).toBeDefined();
+      const events = await t.db.kysely
+        .selectFrom('audit_events')
+        .select(['after'])
+        .where('action', '=', 'auth.login_failed')
+        .execute();
+      const event = events.find((e) => e.after?.includes(`"reference":"${reference}"`));
+      expect(event, `no audit event with reference ${reference}`).toBeDefined();
+      return (JSON.parse(event?.after ?? '{}') as { reason: string }).reason;
+    }
+
+    /** A real response for connection `id`, changed by `edit` before it is posted. */
+    const mutated = (id: string, edit: (xml: string) => string) =>
+      samlSignIn(t, `/sso/${id}/login`, ALICE, {
+        tamper: (f) => ({ ...f, SAMLResponse: encode(edit(decode(f.SAMLResponse ?? ''))) }),
+      });
+
+    it('control: the unmodified response signs in', async () => {
+      const r = await mutated('a', (x) => x);
+      expect(r.status).toBe(302);
+      expect(r.session).not.toBeNull();
+    });
+
+    it('unsigned response', async () => {
+      expect(await refused(await mutated('a', stripSignatures))).toBe('assertion_signature');
+    });
+
+    it('value changed after signing', async () => {
+      const r = await mutated('a', (x) => x.replace('>Everyone<', '>Gateway-Owners<'));
+      expect(await refused(r)).toBe('assertion_signature');
+    });
+
+    it('re-signed with an attacker key carried in KeyInfo', async () => {
+      const resign = (xml: string) => {
+        const doc = parse(stripSignatures(xml));
+        setNameId(doc, '00u1victimadmin00h7');
+        const aId = assertionOf(doc).getAttribute('ID') ?? '';
+        const rId = responseOf(doc).getAttribute('ID') ?? '';
+        return signElement(signElement(serialize(doc), aId, ATTACKER), rId, ATTACKER);
+      };
+      expect(await refused(await mutated('both', resign))).toBe('response_signature');
+      expect(await refused(await mutated('a', resign))).toBe('assertion_signature');
+    });
+
+    it('signature wrapping: forged assertion before the signed one', async () => {
+      const wrap = (xml: string) => {
+        const doc = parse(xml);
+        const signed = assertionOf(doc);
+        const forged = signed.cloneNode(true) as Element;
+        const sig = ownSignature(forged);
+        if (sig) forged.removeChild(sig);
+        forged.setAttribute('ID', '_forged1');
+        signed.parentNode?.insertBefore(forged, signed);
+        return serialize(doc);
+      };
+      expect(await refused(await mutated('a', wrap))).toBe('structure');
+    });
+
+    it('comment inside NameID: the full NameID, never a truncated one', async () => {
+      const value = ALICE.nameId;
+      const r = await mutated('a', (x) =>
+        x.replace(`>${value}<`, `>${value.slice(0, 8)}<!---->${value.slice(8)}<`),
+      );
+      expect(r.status).toBe(302);
+      const subjects = await t.db.kysely
+        .selectFrom('identities')
+        .select('subject')
+        .where('connection_id', '=', 'a')
+        .execute();
+      expect(subjects.map((s) => s.subject)).toEqual([value]);
+    });
+
+    it('content after the root element', async () => {
+      const r = await mutated('a', (x) => `${x}<samlp:Response xmlns:samlp="urn:x"/>`);
+      expect(['structure', 'malformed']).toContain(await refused(r));
+    });
+
+    it('DOCTYPE / entity expansion', async () => {
+      const r = await mutated('a', (x) =>
+        x.replace(/^(<\?xml[^>]*\?>)?/, '$1<!DOCTYPE r [<!ENTITY e "boom">]>'),
+      );
+      expect(await refused(r)).toBe('doctype');
+    });
+
+    it('non-success status', async () => {
+      const r = await mutated('a', (x) =>
+        x.replace(
+          'urn:oasis:names:tc:SAML:2.0:status:Success',
+          'urn:oasis:names:tc:SAML:2.0:status:Responder',
+        ),
+      );
+      expect(await refused(r)).toBe('status');
+    });
+
+    it('expired, and not yet valid (Gatehouse’s clock moved)', async () => {
+      const late = await startSamlSignIn(t, '/sso/a/login', ALICE);
+      // Past the assertion's five minutes and the tolerance, inside the sign-in's ten.
+      offsetMs = 8 * 60_000;
+      try {
+        expect(
+          await refused(await postForm(t, late.browser, '/sso/a/acs', formOf(late.posted))),
+        ).toBe('expired');
+      } finally {
+        offsetMs = 0;
+      }
+      const early = await startSamlSignIn(t, '/sso/a/login', ALICE);
+      offsetMs = -3 * 60_000;
+      try {
+        const r = await postForm(t, early.browser, '/sso/a/acs', formOf(early.posted));
+        expect(await refused(r)).toBe('not_yet_valid');
+      } finally {
+        offsetMs = 0;
+      }
+    });
+
+    it('a response for connection A posted to connection B’s ACS', async () => {
+      const r = await samlSignIn(t, '/sso/a/login', ALICE, { acsPath: '/sso/b/acs' });
+      expect(await refused(r)).toBe('in_response_to');
+    });
+
+    it('InResponseTo of a sign-in another browser started', async () => {
+      const r = await samlSignIn(t, '/sso/a/login', ALICE, { acsBrowser: new TestBrowser() });
+      expect(await refused(r)).toBe('in_response_to');
+      // …also when the attacker's browser started a sign-in of its own.
+      const attacker = new TestBrowser();
+      await (await attacker.request(t.at('/sso/a/login'))).body?.cancel();
+      const r2 = await samlSignIn(t, '/sso/a/login', ALICE, { acsBrowser: attacker });
+      expect(await refused(r2)).toBe('in_response_to');
+    });
+
+    it('replayed response: SP-initiated (request used up) and IdP-initiated (assertion id seen)', async () => {
+      const first = await samlSignIn(t, '/sso/a/login', ALICE);
+      expect(first.status).toBe(302);
+      // The same browser starts again and posts the old response.
+      await (await first.browser.request(t.at('/sso/a/login'))).body?.cancel();
+      const again = await postForm(t, first.browser, '/sso/a/acs', formOf(first.posted));
+      expect(await refused(again)).toBe('in_response_to');
+
+      // Another person: alice's email belongs to her account from connection a.
+      const tile = await idpInitiatedLogin(idp, `${RP_BASE}/sso/tile/metadata`, OKTA_USERS.olga);
+      const ok = await postForm(t, new TestBrowser(), '/sso/tile/acs', formOf(tile));
+      expect(ok.status, ok.body.slice(0, 300)).toBe(302);
+      expect(ok.session).not.toBeNull();
+      const replay = await postForm(t, new TestBrowser(), '/sso/tile/acs', formOf(tile));
+      expect(await refused(replay)).toBe('replay');
+    });
+
+    it('unsolicited response while IdP-initiated login is off', async () => {
+      const posted = await idpInitiatedLogin(idp, `${RP_BASE}/sso/a/metadata`, ALICE);
+      const r = await postForm(t, new TestBrowser(), '/sso/a/acs', formOf(posted));
+      expect(await refused(r)).toBe('unsolicited');
+    });
+
+    it('RelayState to another origin', async () => {
+      const posted = await idpInitiatedLogin(
+        idp,
+        `${RP_BASE}/sso/tile/metadata`,
+        ALICE,
+        'https://evil.example/phish',
+      );
+      const r = await postForm(t, new TestBrowser(), '/sso/tile/acs', formOf(posted));
+      expect(await refused(r)).toBe('relay_state');
+      const sp = await samlSignIn(t, '/sso/a/login', ALICE, {
+        tamper: (f) => ({ ...f, RelayState: '//evil.example/' }),
+      });
+      expect(await refused(sp)).toBe('relay_state');
+    });
+
+    it('a 2 MB body is refused before it is read', async () => {
+      const { browser } = await startSamlSignIn(t, '/sso/a/login', ALICE);
+      const r = await postForm(t, browser, '/sso/a/acs', {
+        SAMLResponse: 'A'.repeat(2 * 1024 * 1024),
+      });
+      expect(await refused(r, 413)).toBe('body_too_large');
+    });
+
+    it('deflate bomb on the redirect binding (SLO return), even when signed by the IdP key', async () => {
+      const bomb = deflateRawSync(Buffer.alloc(5 * 1024 * 1024, 0x20)).toString('base64');
+      const q = `SAMLResponse=${encodeURIComponent(bomb)}&SigAlg=${encodeURIComponent('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256')}`;
+      const signature = createSign('sha256').update(q).sign(idp.key.privateKeyPem, 'base64');
+      const res = await new TestBrowser().request(
+        t.at(`/sso/slo/slo?${q}&Signature=${encodeURIComponent(signature)}`),
+      );
+      const cookies = res.headers.getSetCookie().join(';');
+      const answer: AcsAnswer = {
+        status: res.status,
+        location: res.headers.get('location'),
+        body: await res.text(),
+        cookies: new Map(),
+        session: /gh_session=[^;]/.test(cookies) ? 'set' : null,
+      };
+      expect(await refused(answer)).toBe('inflate_too_large');
+    });
+  },
+);
