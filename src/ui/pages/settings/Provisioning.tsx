@@ -56,7 +56,7 @@ function CreateToken({ onCreated }: { onCreated: (t: CreatedScimToken) => void }
     });
   };
   return (
-    <form className="actions" onSubmit={submit} aria-label="New SCIM token">
+    <form className="actions" onSubmit={submit} aria-label="Create a SCIM token">
       <TextField label="Token name" value={name} onChange={setName} required placeholder="Okta" />
       <button type="submit" disabled={create.isPending || !name.trim()}>
         Create token
