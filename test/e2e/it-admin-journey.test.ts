@@ -324,6 +324,9 @@ describe.skipIf(!hasChromium)(
           /fake-gpt\s*1/,
         );
         await p.getByRole('img', { name: /chart/ }).waitFor();
+        // The fake provider costs nothing: chart the tokens instead.
+        await p.getByLabel('Chart shows').selectOption('total_tokens');
+        await p.getByRole('heading', { name: 'Tokens by day (UTC)' }).waitFor();
         await p
           .getByRole('region', { name: 'Requests' })
           .getByRole('row', { name: /dana-laptop/ })

@@ -42,6 +42,7 @@ describe('spend page helpers', () => {
     expect(formatCost(0)).toBe('$0');
     expect(formatCost(0.000123)).toBe('$0.000123');
     expect(formatCost(12.345)).toBe('$12.35');
+    expect(formatCost(0.9)).toBe('$0.90');
     expect(formatMetric('total_tokens', 12345)).toBe('12,345');
   });
 

@@ -11,7 +11,7 @@ export const METRICS: { value: Metric; label: string }[] = [
 /** Costs per request are fractions of a cent: show enough digits to see them. */
 export function formatCost(v: number): string {
   if (v === 0) return '$0';
-  return v >= 1 ? `$${v.toFixed(2)}` : `$${v.toPrecision(3)}`;
+  return v >= 0.01 ? `$${v.toFixed(2)}` : `$${Number(v.toPrecision(3))}`;
 }
 
 export function formatMetric(metric: Metric, v: number): string {
