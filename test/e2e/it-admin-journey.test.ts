@@ -75,6 +75,19 @@ describe.skipIf(!hasChromium)(
           auth: {
             local_login: { allowed_roles: ['proxy_admin', 'internal_user_viewer'] },
           },
+          // A connection from the config file: shown, never editable in the UI.
+          sso: {
+            connections: [
+              {
+                id: 'file-okta',
+                type: 'oidc',
+                display_name: 'Okta from the file',
+                issuer: idp.issuer,
+                client_id: 'file-client',
+                client_secret: 'file-secret',
+              },
+            ],
+          },
         },
         {
           uiRoot: ui.dir,
@@ -134,7 +147,15 @@ describe.skipIf(!hasChromium)(
     it('the IT admin creates an OIDC connection and registers the URLs the page shows', async () => {
       await breakGlass(page, 'itadmin', ADMIN_PASSWORD);
       await nav(page, 'Authentication / SSO').click();
-      await page.getByText('No SSO connection yet').waitFor();
+      // The file's connection: read-only, with the note and no controls.
+      await page.getByRole('link', { name: 'Okta from the file' }).click();
+      await page.getByText('comes from the config file and is read-only here').waitFor();
+      expect(await page.getByRole('button', { name: 'Edit' }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+      await nav(page, 'Authentication / SSO').click();
+      expect(await page.getByRole('row', { name: /Okta from the file/ }).textContent()).toContain(
+        'read-only',
+      );
       await page.getByRole('link', { name: 'Add OIDC connection' }).click();
       const form = page.getByRole('form', { name: 'OIDC connection' });
       await form.getByLabel('Connection id').fill(CONNECTION);
@@ -184,6 +205,28 @@ describe.skipIf(!hasChromium)(
       // Plain http on loopback: the redirect URI check warns, nothing is an error.
       expect(await checks.locator('.badge.bad').count()).toBe(0);
       await screenshot(page, 'sso-connection');
+
+      // Editing keeps the stored secret when the field is left empty (the Okta sign-in below
+      // would fail without it).
+      await page.getByRole('button', { name: 'Edit' }).click();
+      const edit = page.getByRole('form', { name: 'OIDC connection' });
+      expect(await edit.getByLabel('Connection id').isDisabled()).toBe(true);
+      expect(await edit.getByLabel('Client secret').inputValue()).toBe('');
+      const patched = page.waitForRequest((r) => r.method() === 'PATCH');
+      await edit.getByLabel('Email domains').fill('acme.com, acme.de');
+      await edit.getByRole('button', { name: 'Save connection' }).click();
+      const patch = (await patched).postDataJSON() as Record<string, unknown>;
+      expect(patch).not.toHaveProperty('client_secret');
+      expect(patch).not.toHaveProperty('id');
+      await page.getByRole('button', { name: 'Edit' }).waitFor();
+      const edited = expectStatus<Record<string, unknown>>(
+        await t.call({ method: 'GET', url: `/api/v1/sso/connections/${CONNECTION}` }),
+        200,
+      );
+      expect(edited).toMatchObject({
+        email_domains: ['acme.com', 'acme.de'],
+        client_secret: 'set',
+      });
 
       await nav(page, 'Authentication / SSO').click();
       await page.getByRole('row', { name: /Acme Okta/ }).waitFor();
@@ -253,6 +296,30 @@ describe.skipIf(!hasChromium)(
       expect(await activity.textContent()).toContain('Okta provisioning');
       expect(await row.textContent()).not.toContain('Never');
       await screenshot(page, 'provisioning');
+
+      // A request the SCIM API refuses shows under "Only failures"; the successful one does not.
+      const bad = await fetch(`${base}/scim/v2/Users`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${state.scimToken}`,
+          'content-type': 'application/scim+json',
+        },
+        body: '{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]}',
+      });
+      expect(bad.status).toBeGreaterThanOrEqual(400);
+      await page.reload();
+      await activity.getByLabel('Only failures').check();
+      await activity.getByRole('row', { name: /POST \/scim\/v2\/Users/ }).waitFor();
+      expect(await activity.getByRole('row', { name: /GET \/scim\/v2\/Users/ }).count()).toBe(0);
+
+      // Revoked: the list says so and the IdP is turned away.
+      await row.getByRole('button', { name: 'Revoke' }).click();
+      await row.getByRole('button', { name: 'Revoke Okta provisioning' }).click();
+      await row.getByText(/Revoked/).waitFor();
+      const after = await fetch(`${base}/scim/v2/Users`, {
+        headers: { authorization: `Bearer ${state.scimToken}` },
+      });
+      expect(after.status).toBe(401);
     });
 
     it('the IT admin maps Engineering to internal_user and team Platform, checked in the preview', async () => {
