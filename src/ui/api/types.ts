@@ -127,6 +127,7 @@ export interface Key extends Budget, Limits {
   expires_at: string | null;
   blocked: boolean;
   blocked_reason: string | null;
+  purpose: 'inference' | 'read_only' | 'management';
   created_by: string;
   created_at: string;
   updated_at: string;
@@ -201,4 +202,71 @@ export interface LoginAnswer {
   user: { id: string; user_name: string | null; email: string | null; role: GlobalRole };
   csrf_token: string;
   session: { id: string; expires_at: string };
+}
+
+/** A connection as the management API answers it: the config keys plus read-only fields. */
+export interface AdminConnection extends Record<string, unknown> {
+  id: string;
+  type: 'oidc' | 'saml';
+  display_name?: string;
+  enabled?: boolean;
+  email_domains: string[];
+  source: 'config' | 'environment' | 'database';
+  read_only: boolean;
+  login_url: string;
+}
+
+export interface ConnectionCheck {
+  check: string;
+  status: 'ok' | 'warning' | 'error';
+  message: string;
+}
+
+export interface ConnectionTest {
+  connection: string;
+  status: ConnectionCheck['status'];
+  checks: ConnectionCheck[];
+}
+
+export interface ScimToken {
+  id: string;
+  name: string;
+  directory_id: string;
+  token_preview: string;
+  created_by: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface CreatedScimToken {
+  id: string;
+  name: string;
+  token: string;
+}
+
+export interface ScimActivity {
+  id: string;
+  at: string;
+  token_id: string | null;
+  method: string;
+  path: string;
+  status: number;
+  error: { code: string; detail: string } | null;
+  duration_ms: number;
+  request_id: string | null;
+  ignored: boolean;
+}
+
+export interface SpendSums {
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cost: number;
+}
+
+export interface SpendTotals extends SpendSums {
+  by_day: (SpendSums & { day: string })[];
+  by_model: (SpendSums & { model: string })[];
 }

@@ -21,7 +21,7 @@ export function TextField({
 }: Base & {
   value: string;
   onChange: (v: string) => void;
-  type?: 'text' | 'email' | 'password' | 'number' | 'datetime-local' | 'search';
+  type?: 'text' | 'email' | 'password' | 'number' | 'date' | 'datetime-local' | 'search';
   required?: boolean;
   placeholder?: string;
   autoComplete?: string;

@@ -12,18 +12,27 @@ describe('navigation per role', () => {
       'Teams',
       'Organizations',
       'Keys',
+      'Spend',
+      'Authentication / SSO',
+      'Provisioning / SCIM',
       'Roles / Access control',
       'Audit log',
     ]);
   });
 
   it('an internal user sees no user list, organizations, settings or audit log', () => {
-    expect(labels('internal_user')).toEqual(['Dashboard', 'Teams', 'Keys']);
+    expect(labels('internal_user')).toEqual(['Dashboard', 'Teams', 'Keys', 'Spend']);
     expect(visibleNavigation('internal_user').map((s) => s.label)).not.toContain('Settings');
   });
 
   it('an org admin sees organizations but not settings', () => {
     expect(labels('org_admin')).toContain('Organizations');
     expect(labels('org_admin')).not.toContain('Roles / Access control');
+    expect(labels('org_admin')).not.toContain('Authentication / SSO');
+  });
+
+  it('a proxy admin viewer sees SSO and SCIM settings (read-only there)', () => {
+    expect(labels('proxy_admin_viewer')).toContain('Authentication / SSO');
+    expect(labels('proxy_admin_viewer')).toContain('Provisioning / SCIM');
   });
 });

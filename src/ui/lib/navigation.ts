@@ -15,11 +15,7 @@ export interface NavSection {
   items: NavItem[];
 }
 
-/**
- * The whole navigation. A page is listed here once its API exists: Settings → SSO and
- * Settings → Provisioning (SCIM) join "Settings", and Spend joins "Usage", when those routes
- * land (docs/ui.md says how).
- */
+/** The whole navigation; each entry is shown to the roles whose matrix grants `needs`. */
 export const NAVIGATION: NavSection[] = [
   { label: 'Overview', items: [{ to: '/', label: 'Dashboard', needs: 'me:read' }] },
   {
@@ -30,10 +26,20 @@ export const NAVIGATION: NavSection[] = [
       { to: '/organizations', label: 'Organizations', needs: 'organizations:read' },
     ],
   },
-  { label: 'Usage', items: [{ to: '/keys', label: 'Keys', needs: 'keys:read' }] },
+  {
+    label: 'Usage',
+    items: [
+      { to: '/keys', label: 'Keys', needs: 'keys:read' },
+      { to: '/spend', label: 'Spend', needs: 'spend:read' },
+    ],
+  },
   {
     label: 'Settings',
-    items: [{ to: '/settings/roles', label: 'Roles / Access control', needs: 'role_mapping:read' }],
+    items: [
+      { to: '/settings/sso', label: 'Authentication / SSO', needs: 'sso_connections:read' },
+      { to: '/settings/provisioning', label: 'Provisioning / SCIM', needs: 'scim_tokens:read' },
+      { to: '/settings/roles', label: 'Roles / Access control', needs: 'role_mapping:read' },
+    ],
   },
   { label: 'Security', items: [{ to: '/audit', label: 'Audit log', needs: 'audit:read' }] },
 ];

@@ -14,6 +14,14 @@ import { useSession } from '../session.js';
 
 const KEY_READS = ['/api/v1/keys'];
 
+type Purpose = Key['purpose'];
+
+export const PURPOSE_LABELS: Record<Purpose, string> = {
+  inference: 'Inference (models only)',
+  read_only: 'Read-only (models and reading the API)',
+  management: 'Management (models and the whole API, as its owner)',
+};
+
 const BLOCK_REASONS: Record<string, string> = {
   blocked_by_admin: 'by an admin',
   blocked_by_owner: 'by its owner',
@@ -67,6 +75,13 @@ function CreateKey({
   const [teamId, setTeamId] = useState('');
   const [expires, setExpires] = useState('');
   const [budget, setBudget] = useState(budgetDraft());
+  const [purpose, setPurpose] = useState<Purpose | ''>('');
+  // Only a proxy admin may give a key made for someone else (or nobody) more than inference.
+  const ownKey = owner === 'me' || (owner === 'user' && ownerId === me.user?.id);
+  const purposes: Purpose[] =
+    ownKey || me.role === 'proxy_admin' ? ['inference', 'read_only', 'management'] : ['inference'];
+  const defaultPurpose: Purpose = ownKey ? 'management' : 'inference';
+  const chosenPurpose = purpose && purposes.includes(purpose) ? purpose : defaultPurpose;
   const [error, setError] = useState<unknown>(null);
   const teams = usePaged<Team>('/api/v1/teams', { limit: 500 });
   const teamList = teams.data?.pages.flatMap((p) => p.data) ?? [];
@@ -84,6 +99,7 @@ function CreateKey({
         ...(name.trim() ? { name: name.trim() } : {}),
         ...(owner === 'none' ? { user_id: null } : owner === 'user' ? { user_id: ownerId } : {}),
         ...(teamId ? { team_id: teamId } : {}),
+        purpose: chosenPurpose,
         ...(expires ? { expires_at: localToIso(expires) } : {}),
         // Left-out models become what the person's teams allow (self-service rule).
         ...(Array.isArray(b.models) && b.models.length > 0 ? { models: b.models } : {}),
@@ -124,6 +140,13 @@ function CreateKey({
             { value: '', label: 'No team' },
             ...teamList.map((t) => ({ value: t.id, label: t.name })),
           ]}
+        />
+        <SelectField
+          label="Purpose"
+          value={chosenPurpose}
+          onChange={(v) => setPurpose(v as Purpose)}
+          options={purposes.map((p) => ({ value: p, label: PURPOSE_LABELS[p] }))}
+          hint="What the key may do besides calling models. Set once; it cannot change later."
         />
         <TextField
           label="Expires"
@@ -186,6 +209,7 @@ function KeyRow({
         )}
       </td>
       <td>{k.team_id ? (team?.name ?? <code>{k.team_id}</code>) : '—'}</td>
+      <td>{k.purpose}</td>
       <td>
         {/* An empty key list defers to the team's (the narrowest non-empty list applies). */}
         {k.models.length === 0 && team
@@ -304,6 +328,7 @@ export function KeysPage() {
                 <th scope="col">Key</th>
                 <th scope="col">Owner</th>
                 <th scope="col">Team</th>
+                <th scope="col">Purpose</th>
                 <th scope="col">Models</th>
                 <th scope="col">Budget</th>
                 <th scope="col">Status</th>
