@@ -244,6 +244,8 @@ describe.skipIf(unavailable !== null).each(dialects())(
     it('a response for connection A posted to connection B’s ACS', async () => {
       const r = await samlSignIn(t, '/sso/a/login', ALICE, { acsPath: '/sso/b/acs' });
       expect(await refused(r)).toBe('in_response_to');
+      // Starting over can succeed, so the page offers it (for the connection posted to).
+      expect(r.body).toContain('href="/sso/b/login"');
     });
 
     it('InResponseTo of a sign-in another browser started', async () => {
