@@ -104,6 +104,10 @@ const RETRYABLE = new Set([
   'access_denied',
   'id_token_expired',
   'id_token_not_yet_valid',
+  // SAML checks a fresh sign-in can pass: a stale or misdirected response, a slow browser.
+  'in_response_to',
+  'unsolicited',
+  'expired',
 ]);
 
 function explain(err: unknown): {

@@ -111,7 +111,9 @@ async function config() {
           idp_metadata_url: okta.metadataUrl,
           want_response_signed: true,
           sign_authn_requests: true,
-          ...keys,
+          // As a config file would have it: the key pair from the environment.
+          sp_private_key: 'os.environ/OKTA_SAML_SP_KEY',
+          sp_certificate: 'os.environ/OKTA_SAML_SP_CERT',
         },
         // By pasted metadata XML, assertion-only signing (the default policy).
         { id: 'okta-ao', type: 'saml', idp_metadata_xml: await okta.metadata() },
@@ -150,7 +152,10 @@ describe.skipIf(unavailable !== null).each(dialects())(
   (dialect) => {
     let t: SsoTestApp;
     beforeAll(async () => {
-      t = await ssoTestApp(dialect, await config(), { graphOptions: { sleep: async () => {} } });
+      t = await ssoTestApp(dialect, await config(), {
+        graphOptions: { sleep: async () => {} },
+        env: { OKTA_SAML_SP_KEY: spKey.privateKeyPem, OKTA_SAML_SP_CERT: spKey.certificatePem },
+      });
     });
     afterAll(async () => t?.close());
 

@@ -63,6 +63,8 @@ beforeAll(async () => {
       sp('b'),
       sp('both', { signing: 'response-and-assertion' }),
       sp('tile'),
+      // Another SP at the IdP whose ACS is tile's: its assertions name another Audience.
+      { ...sp('other'), acsUrl: `${RP_BASE}/sso/tile/acs` },
       sp('slo', { requireSignedRequests: spKey.certificatePem, sloUrl: `${RP_BASE}/sso/slo/slo` }),
     ],
   });
@@ -226,9 +228,24 @@ describe.skipIf(unavailable !== null).each(dialects())(
       }
     });
 
+    it('wrong Destination (the unsigned envelope of an assertion-signed response, changed)', async () => {
+      const r = await mutated('a', (x) =>
+        x.replace(`Destination="${RP_BASE}/sso/a/acs"`, 'Destination="https://evil.example/acs"'),
+      );
+      expect(await refused(r)).toBe('destination');
+    });
+
+    it('wrong Audience (an assertion the IdP issued for another SP, posted to this ACS)', async () => {
+      const posted = await idpInitiatedLogin(idp, `${RP_BASE}/sso/other/metadata`, OKTA_USERS.olga);
+      const r = await postForm(t, new TestBrowser(), '/sso/tile/acs', formOf(posted));
+      expect(await refused(r)).toBe('audience');
+    });
+
     it('a response for connection A posted to connection B’s ACS', async () => {
       const r = await samlSignIn(t, '/sso/a/login', ALICE, { acsPath: '/sso/b/acs' });
       expect(await refused(r)).toBe('in_response_to');
+      // Starting over can succeed, so the page offers it (for the connection posted to).
+      expect(r.body).toContain('href="/sso/b/login"');
     });
 
     it('InResponseTo of a sign-in another browser started', async () => {

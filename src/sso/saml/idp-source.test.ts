@@ -108,6 +108,11 @@ describe('IdP metadata sources', () => {
     );
     expect(entra.ok && entra.resolved.idp.entityId).toMatch(/^https:\/\/sts\.windows\.net\//);
     expect(entra.ok && entra.resolved.source).toBe('metadata_xml');
+    // Entra's logout answers come from login.microsoftonline.com, its assertions from sts.windows.net.
+    expect(entra.ok && entra.resolved.idp.sloIssuer).toBe(
+      'https://login.microsoftonline.com/9122040d-6c67-4c5b-b112-36a304b66dad/',
+    );
+    expect(okta.ok && okta.resolved.idp.sloIssuer).toBeUndefined();
   });
 
   it('by hand: SSO URL, entity id and several certificates; a bad certificate is refused', async () => {

@@ -21,6 +21,16 @@ export interface IdpSourceOptions {
 }
 
 const DAY = 86_400_000;
+const ENTRA_STS = /^https:\/\/sts\.windows\.net\/([0-9a-f-]{36})\/$/i;
+
+/**
+ * Entra's assertions are issued by `https://sts.windows.net/{tid}/`, its LogoutResponses by
+ * `https://login.microsoftonline.com/{tid}/`.
+ */
+function sloIssuerOf(entityId: string): { sloIssuer: string } | Record<string, never> {
+  const tid = ENTRA_STS.exec(entityId)?.[1];
+  return tid ? { sloIssuer: `https://login.microsoftonline.com/${tid}/` } : {};
+}
 const HOUR = 3_600_000;
 const MAX_METADATA_BYTES = 1024 * 1024;
 
@@ -47,6 +57,7 @@ function fromMetadata(
         entityId: m.entityId,
         ssoUrl: c.idp_sso_url ?? m.ssoRedirectUrl ?? '',
         ...(sloUrl ? { sloUrl } : {}),
+        ...sloIssuerOf(m.entityId),
         certificates: m.signingCertificates.map((x) => x.pem),
       },
       certificates: m.signingCertificates,
@@ -123,6 +134,7 @@ export function idpSource(opts: IdpSourceOptions) {
           entityId: c.idp_entity_id,
           ssoUrl: c.idp_sso_url,
           ...(c.idp_slo_url ? { sloUrl: c.idp_slo_url } : {}),
+          ...sloIssuerOf(c.idp_entity_id),
           certificates: certs.certificates.map((x) => x.pem),
         },
         certificates: certs.certificates,

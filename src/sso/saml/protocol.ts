@@ -108,20 +108,28 @@ export function samlProtocol(deps: SamlProtocolDeps): SsoProtocol {
         login?.data.protocol === 'saml'
           ? login.data.requestId
           : randomBytes(24).toString('base64url');
-      const r = await acceptSamlResponse(
-        conn,
-        mappingOf(cfg, conn.idp.entityId),
-        body.SAMLResponse,
-        {
-          consumeRequest: (requestId) =>
-            state.consumeRequest({ requestId, connectionId: id, browserBinding: binding }),
+      // The request is used up once; a second validation (after a rollover) reuses the answer.
+      let used: Awaited<ReturnType<SamlStateStore['consumeRequest']>> | null = null;
+      const validate = (against: SamlConnection) =>
+        acceptSamlResponse(against, mappingOf(cfg, against.idp.entityId), body.SAMLResponse, {
+          consumeRequest: async (requestId) => {
+            used ??= await state.consumeRequest({
+              requestId,
+              connectionId: id,
+              browserBinding: binding,
+            });
+            return used;
+          },
           replay: state.replayCache(id),
           now: deps.now(),
-        },
-      );
+        });
+      let r = await validate(conn);
+      if (!r.ok && SIGNATURE_CHECKS.has(r.check)) {
+        // Perhaps the IdP rolled its certificate over: refetch (hourly at most) and try once more.
+        const renewed = await idps.refreshAfterSignatureFailure(cfg);
+        if (renewed) r = await validate(samlConnection(cfg, renewed.idp, urls));
+      }
       if (!r.ok) {
-        // A signature that does not verify may be an IdP certificate rollover: refetch (hourly at most).
-        if (SIGNATURE_CHECKS.has(r.check)) await idps.refreshAfterSignatureFailure(cfg);
         throw new SamlSignInError(r);
       }
       // RelayState is never a redirect target except a relative UI path; anything else is an attack.
