@@ -10,6 +10,7 @@ import {
   assertionOf,
   decode,
   encode,
+  NS_FORGE,
   ownSignature,
   parse,
   responseOf,
@@ -63,6 +64,7 @@ beforeAll(async () => {
       sp('b'),
       sp('both', { signing: 'response-and-assertion' }),
       sp('tile'),
+      sp('iss'),
       // Another SP at the IdP whose ACS is tile's: its assertions name another Audience.
       { ...sp('other'), acsUrl: `${RP_BASE}/sso/tile/acs` },
       sp('slo', { requireSignedRequests: spKey.certificatePem, sloUrl: `${RP_BASE}/sso/slo/slo` }),
@@ -94,6 +96,14 @@ describe.skipIf(unavailable !== null).each(dialects())(
               conn('b'),
               conn('both', { want_response_signed: true }),
               conn('tile', { allow_idp_initiated: true }),
+              // Trusts a second certificate, as during a rollover or with two IdPs' keys pasted.
+              {
+                id: 'iss',
+                type: 'saml',
+                idp_sso_url: idp.ssoUrl,
+                idp_entity_id: idp.entityId,
+                idp_certificates: [idp.key.certificatePem, ATTACKER.certificatePem],
+              },
               conn('slo', {
                 sp_private_key: spKey.privateKeyPem,
                 sp_certificate: spKey.certificatePem,
@@ -169,6 +179,90 @@ describe.skipIf(unavailable !== null).each(dialects())(
         return serialize(doc);
       };
       expect(await refused(await mutated('a', wrap))).toBe('structure');
+    });
+
+    it('signature wrapping: signed response inside Extensions of a forged response', async () => {
+      const wrap = (xml: string) => {
+        const doc = parse(xml);
+        const original = responseOf(doc);
+        const outer = original.cloneNode(true) as Element;
+        const outerSig = ownSignature(outer);
+        if (outerSig) outer.removeChild(outerSig);
+        outer.setAttribute('ID', '_forgedresponse');
+        const forgedAssertion = outer.getElementsByTagNameNS(NS_FORGE.SAML, 'Assertion')[0];
+        if (!forgedAssertion) throw new Error('fixture: no assertion');
+        const aSig = ownSignature(forgedAssertion);
+        if (aSig) forgedAssertion.removeChild(aSig);
+        forgedAssertion.setAttribute('ID', '_forgedassertion');
+        const extensions = doc.createElementNS(NS_FORGE.SAMLP, 'samlp:Extensions');
+        extensions.appendChild(original.cloneNode(true));
+        const issuer = outer.getElementsByTagNameNS(NS_FORGE.SAML, 'Issuer')[0];
+        outer.insertBefore(extensions, issuer?.nextSibling ?? null);
+        return serialize(outer);
+      };
+      expect(await refused(await mutated('both', wrap))).toBe('response_signature');
+      expect(await refused(await mutated('a', wrap))).toBe('assertion_signature');
+    });
+
+    it('signature wrapping: signed assertion moved into Advice of a forged assertion', async () => {
+      const wrap = (keepId: boolean) => (xml: string) => {
+        const doc = parse(xml);
+        const signed = assertionOf(doc);
+        const forged = signed.cloneNode(true) as Element;
+        const sig = ownSignature(forged);
+        if (sig) forged.removeChild(sig);
+        forged.setAttribute('ID', keepId ? (signed.getAttribute('ID') ?? '') : '_forged2');
+        const advice = doc.createElementNS(NS_FORGE.SAML, 'saml:Advice');
+        advice.appendChild(signed.cloneNode(true));
+        forged.appendChild(advice);
+        signed.parentNode?.replaceChild(forged, signed);
+        setNameId(doc, '00u1victimadmin00h7');
+        return serialize(doc);
+      };
+      expect(await refused(await mutated('a', wrap(false)))).toBe('assertion_signature');
+      expect(await refused(await mutated('a', wrap(true)))).toBe('duplicate_id');
+    });
+
+    it('duplicate IDs: another element carrying the signed assertion’s ID', async () => {
+      const decoy = (xml: string) => {
+        const doc = parse(xml);
+        const id = assertionOf(doc).getAttribute('ID') ?? '';
+        const ext = doc.createElementNS(NS_FORGE.SAMLP, 'samlp:Extensions');
+        const el = doc.createElementNS(NS_FORGE.SAML, 'saml:Assertion');
+        el.setAttribute('ID', id);
+        ext.appendChild(el);
+        const response = responseOf(doc);
+        const issuer = response.getElementsByTagNameNS(NS_FORGE.SAML, 'Issuer')[0];
+        response.insertBefore(ext, issuer?.nextSibling ?? null);
+        return serialize(doc);
+      };
+      expect(await refused(await mutated('a', decoy))).toBe('duplicate_id');
+    });
+
+    it('two SignedInfo in one signature', async () => {
+      const twice = (xml: string) => {
+        const doc = parse(xml);
+        const sig = ownSignature(assertionOf(doc));
+        const signedInfo = sig?.getElementsByTagNameNS(NS_FORGE.DS, 'SignedInfo')[0];
+        if (!sig || !signedInfo) throw new Error('fixture: no SignedInfo');
+        const second = signedInfo.cloneNode(true) as Element;
+        second
+          .getElementsByTagNameNS(NS_FORGE.DS, 'Reference')[0]
+          ?.setAttribute('URI', '#_forged3');
+        sig.insertBefore(second, signedInfo.nextSibling);
+        return serialize(doc);
+      };
+      expect(await refused(await mutated('a', twice))).toBe('signature');
+    });
+
+    it('wrong Issuer: another IdP whose certificate this connection also trusts', async () => {
+      const otherIdp = 'http://www.okta.com/exk2anotherorg0h7';
+      const reissue = (xml: string) => {
+        const doc = parse(stripSignatures(xml).replaceAll(`>${idp.entityId}<`, `>${otherIdp}<`));
+        return signElement(serialize(doc), assertionOf(doc).getAttribute('ID') ?? '', ATTACKER);
+      };
+      expect((await mutated('iss', (x) => x)).status).toBe(302);
+      expect(await refused(await mutated('iss', reissue))).toBe('issuer');
     });
 
     it('comment inside NameID: the full NameID, never a truncated one', async () => {
