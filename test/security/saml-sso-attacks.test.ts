@@ -261,7 +261,8 @@ describe.skipIf(unavailable !== null).each(dialects())(
         const doc = parse(stripSignatures(xml).replaceAll(`>${idp.entityId}<`, `>${otherIdp}<`));
         return signElement(serialize(doc), assertionOf(doc).getAttribute('ID') ?? '', ATTACKER);
       };
-      expect((await mutated('iss', (x) => x)).status).toBe(302);
+      // Refused at the issuer check, so the re-signed message passed signature verification:
+      // the trusted second certificate is exactly what lets another IdP's assertion get that far.
       expect(await refused(await mutated('iss', reissue))).toBe('issuer');
     });
 
