@@ -1,6 +1,10 @@
 import { AppError } from '../errors/catalogue.js';
 import type { ClientBody, Operation } from './providers/types.js';
 
+const MODEL_MAX_LENGTH = 200;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 const bad = (param: string, message: string) =>
   new AppError('invalid_request', `${param}: ${message}`, [{ path: param, message }]);
 
@@ -14,6 +18,13 @@ export function clientBody(op: Operation, body: unknown): ClientBody {
   }
   const b = body as Record<string, unknown>;
   if (typeof b.model !== 'string' || b.model === '') throw bad('model', 'is required');
+  // The name is stored in the spend log (an indexed column): through a wildcard route any name
+  // reaches it, and one PostgreSQL cannot store (a NUL, an index entry over ~2.7 KB) would fail
+  // every spend write after it. The same bound as the models lists of the management API.
+  if (b.model.length > MODEL_MAX_LENGTH) {
+    throw bad('model', `must be at most ${MODEL_MAX_LENGTH} characters`);
+  }
+  if (CONTROL.test(b.model)) throw bad('model', 'must not contain control characters');
   if (op === 'chat') {
     if (!Array.isArray(b.messages) || b.messages.length === 0)
       throw bad('messages', 'must be a non-empty array');

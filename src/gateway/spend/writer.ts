@@ -140,11 +140,57 @@ export class SpendWriter {
         }
       });
     } catch (err) {
+      // A row the database refuses as data (not an outage) would fail every retry and hold up
+      // everything queued behind it: write the rest without it instead.
+      if (isDataError(err) && rows.length > 0) return this.salvage(updates, rows, now);
       this.ledger.restore(updates);
       this.queue = rows.concat(this.queue);
       this.opts.onError(err, 'spend write failed; will retry');
     }
   }
+
+  /** The spend updates, then each row in its own statement, dropping (and reporting) refused ones. */
+  private async salvage(updates: SpendUpdate[], rows: SpendLogsTable[], now: string) {
+    try {
+      await this.db.kysely.transaction().execute(async (trx) => {
+        for (const u of updates) await applyUpdate(trx, u, now);
+      });
+    } catch (err) {
+      this.ledger.restore(updates);
+      this.queue = rows.concat(this.queue);
+      this.opts.onError(err, 'spend write failed; will retry');
+      return;
+    }
+    for (const [i, row] of rows.entries()) {
+      try {
+        await this.db.kysely.insertInto('spend_logs').values(row).execute();
+      } catch (err) {
+        if (!isDataError(err)) {
+          this.queue = rows.slice(i).concat(this.queue);
+          this.opts.onError(err, 'spend write failed; will retry');
+          return;
+        }
+        this.opts.onError(err, `spend log row ${row.id} dropped: the database refused its data`);
+      }
+    }
+  }
+}
+
+/**
+ * PostgreSQL's data exceptions (class 22: a NUL in text, say), constraint violations (class 23:
+ * also a row already written by a flush whose commit was reported lost) and program limits
+ * (class 54: an index entry too large), and SQLite's counterparts: the row is at fault, not the
+ * connection, so retrying it can never succeed.
+ */
+function isDataError(err: unknown): boolean {
+  const code =
+    err && typeof err === 'object' && 'code' in err ? String((err as { code: unknown }).code) : '';
+  return (
+    /^(22|23|54)[0-9A-Z]{3}$/.test(code) ||
+    code === 'SQLITE_MISMATCH' ||
+    code === 'SQLITE_TOOBIG' ||
+    code.startsWith('SQLITE_CONSTRAINT')
+  );
 }
 
 async function applyUpdate(trx: Transaction<Database>, u: SpendUpdate, now: string): Promise<void> {

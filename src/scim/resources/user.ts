@@ -1,4 +1,5 @@
 import { USER_RESOURCE } from '../schema/definitions.js';
+import { assertMaxLength, SCIM_MAX_LENGTH as MAX } from './limits.js';
 import { locationOf, type Meta, versionOf } from './meta.js';
 import { schemasOf } from './parse.js';
 import { isObject, type ScimObject } from './values.js';
@@ -66,7 +67,7 @@ export function userToWrite(resource: ScimObject): UserWrite {
     if (Object.keys(otherNames).length > 0) attributes.name = otherNames;
   }
   const names = isObject(name) ? name : {};
-  return {
+  const w = {
     user_name: String(userName),
     email: primaryEmail(resource),
     display_name: str(displayName),
@@ -76,6 +77,13 @@ export function userToWrite(resource: ScimObject): UserWrite {
     external_id: str(externalId),
     attributes: JSON.stringify(attributes),
   };
+  assertMaxLength('userName', w.user_name, MAX.userName);
+  assertMaxLength('emails.value', w.email, MAX.email);
+  assertMaxLength('externalId', w.external_id, MAX.externalId);
+  assertMaxLength('displayName', w.display_name, MAX.displayName);
+  assertMaxLength('name.givenName', w.given_name, MAX.name);
+  assertMaxLength('name.familyName', w.family_name, MAX.name);
+  return w;
 }
 
 function readAttributes(text: string | null): ScimObject {

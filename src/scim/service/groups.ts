@@ -13,6 +13,7 @@ import {
   type ScimTeamRow,
   teamIdFor,
 } from '../resources/group.js';
+import { assertMaxLength, SCIM_MAX_LENGTH as MAX } from '../resources/limits.js';
 import { ifMatchHolds } from '../resources/meta.js';
 import type { ScimObject } from '../resources/values.js';
 import {
@@ -43,6 +44,12 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
  * memberships (source `scim:<directory>`): a person added by hand or by SSO stays when SCIM
  * removes them, and SCIM shows and replaces only what it manages.
  */
+/** A team's name and external id within the bounds the management API keeps them in. */
+function checkLengths(name: string, externalId: string | null): void {
+  assertMaxLength('displayName', name.trim(), MAX.displayName);
+  assertMaxLength('externalId', externalId, MAX.externalId);
+}
+
 export function scimGroups(teams: ScimTeamServices, dialect: Dialect) {
   async function current(s: WriteScope, view: ScimView, id: string, ifMatch: string | undefined) {
     await lockRow(s, dialect, 'teams', id);
@@ -93,6 +100,7 @@ export function scimGroups(teams: ScimTeamServices, dialect: Dialect) {
     row: ScimTeamRow,
     next: { name: string; externalId: string | null | undefined },
   ) {
+    checkLengths(next.name, next.externalId ?? null);
     const patch: { name?: string; external_id?: string | null } = {};
     if (next.name.trim() !== row.name) {
       await assertNameFree(s, next.name, row.id);
@@ -147,6 +155,7 @@ export function scimGroups(teams: ScimTeamServices, dialect: Dialect) {
       const g = parseGroup(body);
       const name = String(g.resource.displayName);
       const externalId = str(g.resource.externalId);
+      checkLengths(name, externalId);
       const guid = teamIdFor(externalId);
       const existing = guid ? await findTeam(s.trx, guid) : undefined;
       let id: string;
