@@ -407,6 +407,28 @@ describe.skipIf(!hasChromium)(
       }
     });
 
+    it('narrow window: the new pages fit without sideways scrolling', async () => {
+      await page.setViewportSize({ width: 400, height: 800 });
+      try {
+        for (const [path, heading] of [
+          ['/ui/settings/sso', 'Authentication / SSO'],
+          [`/ui/settings/sso/${CONNECTION}`, 'Acme Okta'],
+          ['/ui/settings/provisioning', 'Provisioning / SCIM'],
+          ['/ui/spend', 'Spend'],
+        ] as const) {
+          await page.goto(`${base}${path}`);
+          await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+          const overflow = await page.evaluate(
+            () => document.documentElement.scrollWidth - window.innerWidth,
+          );
+          expect(overflow, path).toBeLessThanOrEqual(0);
+        }
+        await screenshot(page, 'narrow-spend');
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 860 });
+      }
+    });
+
     it('a viewer sees no key control, and the API refuses their session', async () => {
       const viewer = await openBrowser(base);
       try {
