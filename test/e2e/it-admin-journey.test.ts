@@ -241,6 +241,14 @@ describe.skipIf(!hasChromium)(
       await page.getByRole('link', { name: 'Add SAML connection' }).click();
       const form = page.getByRole('form', { name: 'SAML connection' });
       await form.getByLabel('Connection id').fill('acme-entra');
+      // Metadata downloaded from the IdP can be uploaded instead of pasted.
+      const xml = '<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>';
+      await form.getByLabel('Or upload the metadata file').setInputFiles({
+        name: 'metadata.xml',
+        mimeType: 'application/xml',
+        buffer: Buffer.from(xml),
+      });
+      await expect.poll(() => form.getByLabel('IdP metadata XML').inputValue()).toBe(xml);
       await form.getByLabel('IdP settings from').selectOption('manual');
       await form.getByRole('button', { name: 'Entra preset' }).click();
       expect(await form.getByLabel('Email attribute').inputValue()).toMatch(/emailaddress$/);
@@ -261,6 +269,8 @@ describe.skipIf(!hasChromium)(
         idp_sso_url: 'https://login.example/saml2',
         idp_entity_id: 'https://sts.example/t/',
         idp_certificates: ['-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'],
+        preset: 'entra',
+        want_assertions_signed: true,
       });
       expect(body).not.toHaveProperty('idp_metadata_xml');
       // Until the SAML routes land, the API refuses the type; the page shows why, not a blank.

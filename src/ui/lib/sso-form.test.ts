@@ -67,10 +67,12 @@ describe('SSO connection forms', () => {
         idp_sso_url: 'https://login.microsoftonline.com/t/saml2',
         idp_entity_id: 'https://sts.windows.net/t/',
         idp_certificates: `${CERT}\n${CERT}`,
+        preset: 'entra',
         attributes: { ...ATTRIBUTE_PRESETS.entra },
       },
       false,
     );
+    expect(manual.preset).toBe('entra');
     expect(manual).not.toHaveProperty('idp_metadata_xml');
     expect(manual.idp_certificates).toEqual([CERT, CERT]);
     expect(manual).toMatchObject({
@@ -78,14 +80,26 @@ describe('SSO connection forms', () => {
       want_response_signed: false,
       allow_idp_initiated: false,
     });
-    // The schema does not know the signing switches yet; everything else must pass it.
-    const { want_assertions_signed, want_response_signed, allow_idp_initiated, ...rest } = manual;
+    // This schema does not know the preset and signing switches yet (the SAML connection work
+    // adds them); everything else must pass it.
+    const {
+      preset,
+      want_assertions_signed,
+      want_response_signed,
+      allow_idp_initiated,
+      sign_authn_requests,
+      ...rest
+    } = manual;
     expect(samlConnectionSchema.safeParse(rest).success).toBe(true);
     const edited = bodyOf(
       { ...newSamlDraft(), source: 'url', idp_metadata_url: 'https://m' },
       true,
     );
-    expect(edited).toMatchObject({ idp_metadata_url: 'https://m', idp_metadata_xml: null });
+    expect(edited).toMatchObject({
+      idp_metadata_url: 'https://m',
+      idp_metadata_xml: null,
+      preset: null,
+    });
   });
 
   it('presets fill the attribute names Okta and Entra send', () => {

@@ -194,21 +194,29 @@ function SamlFields({ d, set }: { d: SamlDraft; set: (p: Partial<SamlDraft>) => 
       <fieldset className="stack">
         <legend>Attribute mapping</legend>
         <div className="actions">
-          <button
-            type="button"
-            className="secondary small"
-            onClick={() => set({ attributes: { ...ATTRIBUTE_PRESETS.okta } })}
-          >
-            Okta preset
-          </button>
-          <button
-            type="button"
-            className="secondary small"
-            onClick={() => set({ attributes: { ...ATTRIBUTE_PRESETS.entra } })}
-          >
-            Entra preset
-          </button>
+          {(['okta', 'entra'] as const).map((p) => (
+            <button
+              key={p}
+              type="button"
+              className="secondary small"
+              aria-pressed={d.preset === p}
+              onClick={() => set({ preset: p, attributes: { ...ATTRIBUTE_PRESETS[p] } })}
+            >
+              {p === 'okta' ? 'Okta preset' : 'Entra preset'}
+            </button>
+          ))}
+          {d.preset ? (
+            <button type="button" className="secondary small" onClick={() => set({ preset: '' })}>
+              No preset
+            </button>
+          ) : null}
         </div>
+        <p className="muted">
+          {d.preset
+            ? `Preset: ${d.preset === 'okta' ? 'Okta' : 'Entra'} (attribute names and how a person is identified).`
+            : 'No preset: Gatehouse picks Okta or Entra from the IdP entity id.'}{' '}
+          Names typed below replace the preset's.
+        </p>
         <TextField label="Email attribute" value={d.attributes.email} onChange={attr('email')} />
         <TextField label="Name attribute" value={d.attributes.name} onChange={attr('name')} />
         <TextField
@@ -238,6 +246,11 @@ function SamlFields({ d, set }: { d: SamlDraft; set: (p: Partial<SamlDraft>) => 
         label="Allow IdP-initiated sign-in (from the Okta or Entra app tile)"
         checked={d.allow_idp_initiated}
         onChange={(allow_idp_initiated) => set({ allow_idp_initiated })}
+      />
+      <CheckboxField
+        label="Sign AuthnRequests (with the connection's SP key)"
+        checked={d.sign_authn_requests}
+        onChange={(sign_authn_requests) => set({ sign_authn_requests })}
       />
     </>
   );
