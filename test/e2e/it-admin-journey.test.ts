@@ -409,6 +409,12 @@ describe.skipIf(!hasChromium)(
           .getByRole('row', { name: /dana-laptop/ })
           .waitFor();
         await screenshot(p, 'spend');
+        // Narrowed to the key: still the request; the model filter below then matches nothing.
+        await p.getByLabel('Key').selectOption({ label: 'dana-laptop' });
+        await p
+          .getByRole('region', { name: 'By model' })
+          .getByRole('row', { name: /fake-gpt/ })
+          .waitFor();
         // A filter that matches nothing says so.
         await p.getByRole('textbox', { name: 'Model' }).fill('no-such-model');
         await p.getByText('No spend for these filters yet').waitFor();
@@ -467,6 +473,30 @@ describe.skipIf(!hasChromium)(
         await p.getByText('Your role does not give access to SSO settings').waitFor();
       } finally {
         await viewer.close();
+      }
+    });
+
+    it('the IT admin deletes the connection: nobody can sign in through it any more', async () => {
+      await page.goto(`${base}/ui/settings/sso/${CONNECTION}`);
+      await page.getByRole('heading', { name: 'Acme Okta' }).waitFor();
+      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      await page.getByRole('button', { name: `Delete ${CONNECTION}` }).click();
+      await page.waitForURL(/\/ui\/settings\/sso$/);
+      await page.getByRole('row', { name: /Okta from the file/ }).waitFor();
+      expect(await page.getByRole('row', { name: /Acme Okta/ }).count()).toBe(0);
+      expectStatus(
+        await t.call({ method: 'GET', url: `/api/v1/sso/connections/${CONNECTION}` }),
+        404,
+      );
+      const other = await openBrowser(base);
+      try {
+        await other.page.goto(`${base}/ui/sign-in`);
+        await other.page.getByRole('button', { name: 'Sign in with Okta from the file' }).waitFor();
+        expect(
+          await other.page.getByRole('button', { name: 'Sign in with Acme Okta' }).count(),
+        ).toBe(0);
+      } finally {
+        await other.close();
       }
     });
   },
