@@ -158,7 +158,13 @@ describe.skipIf(!hasChromium)(
       );
       await page.getByRole('link', { name: 'Add OIDC connection' }).click();
       const form = page.getByRole('form', { name: 'OIDC connection' });
+      await form.getByText('Type the connection id to see them.').waitFor();
       await form.getByLabel('Connection id').fill(CONNECTION);
+      // Before saving, the page already shows the redirect URI to register when creating the
+      // IdP's app: the one the test IdP has registered.
+      expect(await form.getByLabel(/^Redirect URI/).inputValue()).toBe(
+        `${base}/sso/${CONNECTION}/callback`,
+      );
       await form.getByLabel('Display name').fill('Acme Okta');
       await form.getByLabel('Email domains').fill('acme.com');
       await form.getByLabel('Issuer').fill(idp.issuer);
@@ -251,6 +257,7 @@ describe.skipIf(!hasChromium)(
       await expect.poll(() => form.getByLabel('IdP metadata XML').inputValue()).toBe(xml);
       await form.getByLabel('IdP settings from').selectOption('manual');
       await form.getByRole('button', { name: 'Entra preset' }).click();
+      expect(await form.getByLabel(/^ACS URL/).inputValue()).toBe(`${base}/sso/acme-entra/acs`);
       expect(await form.getByLabel('Email attribute').inputValue()).toMatch(/emailaddress$/);
       await screenshot(page, 'sso-new-saml');
       const sent = page.waitForRequest(

@@ -5,6 +5,7 @@ import {
   bodyOf,
   draftOf,
   endpointsOf,
+  expectedEndpoints,
   newOidcDraft,
   newSamlDraft,
   splitCertificates,
@@ -132,5 +133,27 @@ describe('SSO connection forms', () => {
       'login_url',
     ]);
     expect(list.find((e) => e.key === 'acs_url')?.label).toMatch(/ACS URL/);
+  });
+
+  it('the URLs a new connection will have, before it is saved', () => {
+    const origin = 'https://gw.acme.com';
+    expect(expectedEndpoints({ ...newOidcDraft(), id: 'okta' }, origin)).toEqual([
+      expect.objectContaining({ key: 'redirect_uri', value: `${origin}/sso/okta/callback` }),
+      expect.objectContaining({ key: 'post_logout_redirect_uri', value: `${origin}/ui/` }),
+    ]);
+    const saml = expectedEndpoints({ ...newSamlDraft(), id: 'entra_saml' }, origin);
+    expect(Object.fromEntries(saml.map((e) => [e.key, e.value]))).toEqual({
+      acs_url: `${origin}/sso/entra_saml/acs`,
+      entity_id: `${origin}/sso/entra_saml/metadata`,
+      metadata_url: `${origin}/sso/entra_saml/metadata`,
+    });
+    const custom = expectedEndpoints(
+      { ...newSamlDraft(), id: 's', sp_entity_id: 'urn:acme:gatehouse' },
+      origin,
+    );
+    expect(custom.find((e) => e.key === 'entity_id')?.value).toBe('urn:acme:gatehouse');
+    // No id yet, or one the API would refuse: nothing to show.
+    expect(expectedEndpoints(newOidcDraft(), origin)).toEqual([]);
+    expect(expectedEndpoints({ ...newOidcDraft(), id: 'Bad Id' }, origin)).toEqual([]);
   });
 });

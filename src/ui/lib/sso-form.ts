@@ -294,3 +294,30 @@ export function endpointsOf(
   }
   return out;
 }
+
+/**
+ * The URLs a connection will have, shown while it is being created so the admin can set up the
+ * IdP's app first (Okta and Entra ask for them before they issue a client id). They assume
+ * Gatehouse's public URL is this page's origin; the connection's page shows the server's own.
+ */
+export function expectedEndpoints(
+  d: Draft,
+  origin: string,
+): { key: string; label: string; value: string }[] {
+  const id = d.id.trim();
+  if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(id)) return [];
+  const base = `${origin}/sso/${encodeURIComponent(id)}`;
+  const values: Record<string, string> =
+    d.type === 'oidc'
+      ? { redirect_uri: `${base}/callback`, post_logout_redirect_uri: `${origin}/ui/` }
+      : {
+          acs_url: `${base}/acs`,
+          entity_id: d.sp_entity_id.trim() || `${base}/metadata`,
+          metadata_url: `${base}/metadata`,
+        };
+  return Object.entries(values).map(([key, value]) => ({
+    key,
+    label: ENDPOINT_LABELS[key] ?? key,
+    value,
+  }));
+}

@@ -1,4 +1,4 @@
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { CheckboxField, SelectField, TextField } from '../../components/Fields.js';
 import { ErrorNote } from '../../components/States.js';
 import {
@@ -28,7 +28,7 @@ function Common({
         required
         disabled={editing}
         placeholder="okta"
-        hint="Lower case letters, digits and dashes; part of the URLs below. Cannot change later."
+        hint="Lower case letters, digits, “-” and “_”; part of the URLs below. Cannot change later."
       />
       <TextField
         label="Display name"
@@ -264,7 +264,10 @@ export function SsoForm({
   error,
   onSubmit,
   onCancel,
+  aside,
 }: {
+  /** Shown under the fields, from the current draft (e.g. the URLs it will have). */
+  aside?: (d: Draft) => ReactNode;
   initial: Draft;
   editing: boolean;
   busy: boolean;
@@ -296,6 +299,7 @@ export function SsoForm({
           onChange={(link_existing_by_email) => set({ link_existing_by_email })}
         />
       </div>
+      {aside?.(d)}
       <ErrorNote error={error} />
       <div className="actions">
         <button type="submit" disabled={busy}>
