@@ -242,7 +242,7 @@ describe.skipIf(!hasChromium)(
       await screenshot(page, 'sso-connections');
     });
 
-    it('a SAML connection form sends the schema keys and refuses what the API refuses', async () => {
+    it('a SAML connection form sends the schema keys; the answer (refusal or connection) is shown', async () => {
       await nav(page, 'Authentication / SSO').click();
       await page.getByRole('link', { name: 'Add SAML connection' }).click();
       const form = page.getByRole('form', { name: 'SAML connection' });
@@ -280,8 +280,31 @@ describe.skipIf(!hasChromium)(
         want_assertions_signed: true,
       });
       expect(body).not.toHaveProperty('idp_metadata_xml');
-      // Until the SAML routes land, the API refuses the type; the page shows why, not a blank.
-      await form.getByRole('alert').waitFor();
+      // Without the SAML connection API the type is refused and the form says why; with it, the
+      // connection's page shows the ACS URL the form announced.
+      const outcome = await Promise.race([
+        form
+          .getByRole('alert')
+          .waitFor()
+          .then(() => 'refused' as const),
+        page
+          .getByRole('heading', { name: 'acme-entra', exact: true })
+          .waitFor()
+          .then(() => 'created' as const),
+      ]);
+      const answer = await t.call({ method: 'GET', url: '/api/v1/sso/connections/acme-entra' });
+      if (outcome === 'refused') {
+        expect(answer.statusCode).toBe(404);
+        expect(await form.getByRole('alert').textContent()).toMatch(/\S/);
+      } else {
+        expect(answer.statusCode).toBe(200);
+        expect(
+          await page
+            .getByRole('region', { name: 'Register these at your IdP' })
+            .getByLabel(/^ACS URL/)
+            .inputValue(),
+        ).toBe(`${base}/sso/acme-entra/acs`);
+      }
     });
 
     it('the IT admin creates a SCIM token (shown once) and the IdP can use it', async () => {
