@@ -1,29 +1,18 @@
-import { createServer } from 'node:net';
 import OpenAI from 'openai';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, testApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
 import { expectStatus } from '../support/json.js';
-import { oktaAccount } from '../support/oidc-idp/accounts.js';
-import { CLIENT_SECRET } from '../support/oidc-idp/flow.js';
-import { startTestIdp, type TestIdp } from '../support/oidc-idp/server.js';
+import type { TestIdp } from '../support/oidc-idp/server.js';
 import { type Browser, buildUi, hasChromium, openBrowser, screenshot } from './browser.js';
+import { JOURNEY, type Journey, startJourney } from './journey-app.js';
 
-const ADMIN_PASSWORD = 'it admin password 0123';
-const VIEWER_PASSWORD = 'viewer password 98765';
-const PERSON_PASSWORD = 'okta password for dana';
-const CONNECTION = 'acme-okta';
-const CLIENT_ID = 'gatehouse-acme';
-
-/** A loopback port nobody holds right now: Gatehouse's public URL must be known before it starts. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+const ADMIN_PASSWORD = JOURNEY.adminPassword;
+const VIEWER_PASSWORD = JOURNEY.viewerPassword;
+const PERSON_PASSWORD = JOURNEY.personPassword;
+const CONNECTION = JOURNEY.connection;
+const CLIENT_ID = JOURNEY.clientId;
+const CLIENT_SECRET = JOURNEY.clientSecret;
 
 /**
  * The seed guides' whole story in Chromium, against a live Gatehouse whose public URL is where it
@@ -36,97 +25,26 @@ describe.skipIf(!hasChromium)(
   'IT admin and developer journey in Chromium',
   { timeout: 120_000 },
   () => {
+    let journey: Journey;
     let t: TestApp;
     let idp: TestIdp;
     let ui: { dir: string; remove(): void };
     let base: string;
     let admin: Browser;
     let page: Page;
-    const state: { teamId?: string; scimToken?: string } = {};
+    const state: { scimToken?: string } = {};
 
     beforeAll(async () => {
       ui = await buildUi();
-      const port = await freePort();
-      base = `http://127.0.0.1:${port}`;
-      idp = await startTestIdp({
-        shape: 'okta',
-        accounts: [
-          oktaAccount({
-            username: 'dana@acme.com',
-            password: PERSON_PASSWORD,
-            sub: '00u1dana',
-            name: 'Dana Developer',
-            groups: ['Everyone', 'Engineering'],
-          }),
-        ],
-        // What the IT admin registers in Okta; the test checks the page shows exactly this.
-        clients: [
-          {
-            client_id: CLIENT_ID,
-            client_secret: CLIENT_SECRET,
-            redirect_uris: [`${base}/sso/${CONNECTION}/callback`],
-            post_logout_redirect_uris: [`${base}/ui/`],
-          },
-        ],
-      });
-      t = await testApp(
-        'sqlite',
-        {
-          auth: {
-            local_login: { allowed_roles: ['proxy_admin', 'internal_user_viewer'] },
-          },
-          // A connection from the config file: shown, never editable in the UI.
-          sso: {
-            connections: [
-              {
-                id: 'file-okta',
-                type: 'oidc',
-                display_name: 'Okta from the file',
-                issuer: idp.issuer,
-                client_id: 'file-client',
-                client_secret: 'file-secret',
-              },
-            ],
-          },
-        },
-        {
-          uiRoot: ui.dir,
-          env: {
-            GATEHOUSE_PUBLIC_URL: base,
-            GATEHOUSE_SECRET: 'journey-test-secret-0123456789abc',
-          },
-        },
-      );
-      await t.app.listen({ port, host: '127.0.0.1' });
-      for (const u of [
-        {
-          email: 'it@acme.com',
-          user_name: 'itadmin',
-          role: 'proxy_admin',
-          password: ADMIN_PASSWORD,
-        },
-        {
-          email: 'vic@acme.com',
-          user_name: 'vic',
-          role: 'internal_user_viewer',
-          password: VIEWER_PASSWORD,
-        },
-      ]) {
-        expectStatus(await t.call({ method: 'POST', url: '/api/v1/users', payload: u }), 201);
-      }
-      const team = expectStatus<{ id: string }>(
-        await t.call({ method: 'POST', url: '/api/v1/teams', payload: { name: 'Platform' } }),
-        201,
-      );
-      state.teamId = team.id;
+      journey = await startJourney(ui.dir);
+      ({ t, idp, base } = journey);
       admin = await openBrowser(base);
       page = admin.page;
     }, 180_000);
 
     afterAll(async () => {
       await admin?.close();
-      await t?.close();
-      await idp?.close();
+      await journey?.close();
       ui?.remove();
     });
 
