@@ -424,6 +424,31 @@ describe.skipIf(!hasChromium)(
       }
     });
 
+    it('a proxy admin viewer reads the SSO and SCIM settings but has no control to change them', async () => {
+      const auditor = await openBrowser(base);
+      try {
+        const p = auditor.page;
+        await breakGlass(p, 'paula', VIEWER_PASSWORD);
+        await nav(p, 'Authentication / SSO').click();
+        await p.getByRole('row', { name: /Acme Okta/ }).waitFor();
+        expect(await p.getByRole('link', { name: 'Add OIDC connection' }).count()).toBe(0);
+        await p.getByRole('link', { name: 'Acme Okta' }).click();
+        await p.getByRole('region', { name: 'Register these at your IdP' }).waitFor();
+        for (const name of ['Edit', 'Delete', 'Test connection']) {
+          expect(await p.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+        }
+        await nav(p, 'Provisioning / SCIM').click();
+        await p
+          .getByRole('region', { name: 'Tokens' })
+          .getByRole('row', { name: /Okta provisioning/ })
+          .waitFor();
+        expect(await p.getByRole('button', { name: 'Create token' }).count()).toBe(0);
+        expect(await p.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
+      } finally {
+        await auditor.close();
+      }
+    });
+
     it('the IT admin deletes the connection: nobody can sign in through it any more', async () => {
       await page.goto(`${base}/ui/settings/sso/${CONNECTION}`);
       await page.getByRole('heading', { name: 'Acme Okta' }).waitFor();

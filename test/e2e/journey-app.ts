@@ -65,7 +65,11 @@ export async function startJourney(uiRoot: string): Promise<Journey> {
   const t = await testApp(
     'sqlite',
     {
-      auth: { local_login: { allowed_roles: ['proxy_admin', 'internal_user_viewer'] } },
+      auth: {
+        local_login: {
+          allowed_roles: ['proxy_admin', 'proxy_admin_viewer', 'internal_user_viewer'],
+        },
+      },
       // A connection from the config file: shown, never editable in the UI.
       sso: {
         connections: [
@@ -92,6 +96,12 @@ export async function startJourney(uiRoot: string): Promise<Journey> {
       user_name: 'itadmin',
       role: 'proxy_admin',
       password: JOURNEY.adminPassword,
+    },
+    {
+      email: 'paula@acme.com',
+      user_name: 'paula',
+      role: 'proxy_admin_viewer',
+      password: JOURNEY.viewerPassword,
     },
     {
       email: 'vic@acme.com',
