@@ -376,6 +376,8 @@ describe.skipIf(!hasChromium)(
       try {
         for (const [path, heading] of [
           ['/ui/settings/sso', 'Authentication / SSO'],
+          ['/ui/settings/sso/new/oidc', 'Add OIDC connection'],
+          ['/ui/settings/sso/new/saml', 'Add SAML connection'],
           [`/ui/settings/sso/${CONNECTION}`, 'Acme Okta'],
           ['/ui/settings/provisioning', 'Provisioning / SCIM'],
           ['/ui/spend', 'Spend'],

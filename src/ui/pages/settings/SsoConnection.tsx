@@ -213,8 +213,8 @@ export function NewSsoConnectionPage() {
         <Link to="/settings/sso">All connections</Link>
       </p>
       <p className="muted">
-        Save the connection to see the URLs to register at your IdP; you can come back and change it
-        after creating the app there.
+        Create the app at your IdP with the URLs shown under the form, then fill in what the IdP
+        gives you (issuer, client id and secret, or its metadata).
       </p>
       <SsoForm
         key={initial.type}
