@@ -5,6 +5,7 @@ import {
   bodyOf,
   draftOf,
   endpointsOf,
+  expectedEndpoints,
   newOidcDraft,
   newSamlDraft,
   splitCertificates,
@@ -67,10 +68,12 @@ describe('SSO connection forms', () => {
         idp_sso_url: 'https://login.microsoftonline.com/t/saml2',
         idp_entity_id: 'https://sts.windows.net/t/',
         idp_certificates: `${CERT}\n${CERT}`,
+        preset: 'entra',
         attributes: { ...ATTRIBUTE_PRESETS.entra },
       },
       false,
     );
+    expect(manual.preset).toBe('entra');
     expect(manual).not.toHaveProperty('idp_metadata_xml');
     expect(manual.idp_certificates).toEqual([CERT, CERT]);
     expect(manual).toMatchObject({
@@ -78,14 +81,26 @@ describe('SSO connection forms', () => {
       want_response_signed: false,
       allow_idp_initiated: false,
     });
-    // The schema does not know the signing switches yet; everything else must pass it.
-    const { want_assertions_signed, want_response_signed, allow_idp_initiated, ...rest } = manual;
+    // This schema does not know the preset and signing switches yet (the SAML connection work
+    // adds them); everything else must pass it.
+    const {
+      preset,
+      want_assertions_signed,
+      want_response_signed,
+      allow_idp_initiated,
+      sign_authn_requests,
+      ...rest
+    } = manual;
     expect(samlConnectionSchema.safeParse(rest).success).toBe(true);
     const edited = bodyOf(
       { ...newSamlDraft(), source: 'url', idp_metadata_url: 'https://m' },
       true,
     );
-    expect(edited).toMatchObject({ idp_metadata_url: 'https://m', idp_metadata_xml: null });
+    expect(edited).toMatchObject({
+      idp_metadata_url: 'https://m',
+      idp_metadata_xml: null,
+      preset: null,
+    });
   });
 
   it('presets fill the attribute names Okta and Entra send', () => {
@@ -118,5 +133,27 @@ describe('SSO connection forms', () => {
       'login_url',
     ]);
     expect(list.find((e) => e.key === 'acs_url')?.label).toMatch(/ACS URL/);
+  });
+
+  it('the URLs a new connection will have, before it is saved', () => {
+    const origin = 'https://gw.acme.com';
+    expect(expectedEndpoints({ ...newOidcDraft(), id: 'okta' }, origin)).toEqual([
+      expect.objectContaining({ key: 'redirect_uri', value: `${origin}/sso/okta/callback` }),
+      expect.objectContaining({ key: 'post_logout_redirect_uri', value: `${origin}/ui/` }),
+    ]);
+    const saml = expectedEndpoints({ ...newSamlDraft(), id: 'entra_saml' }, origin);
+    expect(Object.fromEntries(saml.map((e) => [e.key, e.value]))).toEqual({
+      acs_url: `${origin}/sso/entra_saml/acs`,
+      entity_id: `${origin}/sso/entra_saml/metadata`,
+      metadata_url: `${origin}/sso/entra_saml/metadata`,
+    });
+    const custom = expectedEndpoints(
+      { ...newSamlDraft(), id: 's', sp_entity_id: 'urn:acme:gatehouse' },
+      origin,
+    );
+    expect(custom.find((e) => e.key === 'entity_id')?.value).toBe('urn:acme:gatehouse');
+    // No id yet, or one the API would refuse: nothing to show.
+    expect(expectedEndpoints(newOidcDraft(), origin)).toEqual([]);
+    expect(expectedEndpoints({ ...newOidcDraft(), id: 'Bad Id' }, origin)).toEqual([]);
   });
 });

@@ -45,6 +45,8 @@ export interface SamlDraft {
   /** PEM certificates, one or more, pasted as they come. */
   idp_certificates: string;
   sp_entity_id: string;
+  /** Okta's or Entra's attribute names and subject rule; empty: inferred from the IdP entity id. */
+  preset: '' | SamlPreset;
   attributes: SamlAttributes;
   email_domains: string;
   jit: boolean;
@@ -52,14 +54,17 @@ export interface SamlDraft {
   want_assertions_signed: boolean;
   want_response_signed: boolean;
   allow_idp_initiated: boolean;
+  sign_authn_requests: boolean;
 }
+
+export type SamlPreset = 'okta' | 'entra';
 
 export type Draft = OidcDraft | SamlDraft;
 
 const first = (list: readonly string[]) => list[0] ?? '';
 
 /** The attribute names Okta's and Entra's SAML apps send by default (the SAML core's presets). */
-export const ATTRIBUTE_PRESETS: Record<'okta' | 'entra', SamlAttributes> = {
+export const ATTRIBUTE_PRESETS: Record<SamlPreset, SamlAttributes> = {
   okta: {
     email: first(PRESETS.okta.email),
     name: first(PRESETS.okta.displayName),
@@ -107,6 +112,7 @@ export function newSamlDraft(): SamlDraft {
     idp_entity_id: '',
     idp_certificates: '',
     sp_entity_id: '',
+    preset: '',
     attributes: { ...ATTRIBUTE_PRESETS.okta },
     email_domains: '',
     jit: true,
@@ -114,6 +120,7 @@ export function newSamlDraft(): SamlDraft {
     want_assertions_signed: true,
     want_response_signed: false,
     allow_idp_initiated: false,
+    sign_authn_requests: false,
   };
 }
 
@@ -155,6 +162,7 @@ export function draftOf(c: Record<string, unknown>): Draft {
       idp_entity_id: str(c.idp_entity_id),
       idp_certificates: strings(c.idp_certificates).join('\n'),
       sp_entity_id: str(c.sp_entity_id),
+      preset: c.preset === 'okta' || c.preset === 'entra' ? c.preset : '',
       attributes: {
         email: str(a.email, d.attributes.email),
         name: str(a.name, d.attributes.name),
@@ -169,6 +177,7 @@ export function draftOf(c: Record<string, unknown>): Draft {
       want_assertions_signed: bool(c.want_assertions_signed, d.want_assertions_signed),
       want_response_signed: bool(c.want_response_signed, d.want_response_signed),
       allow_idp_initiated: bool(c.allow_idp_initiated, d.allow_idp_initiated),
+      sign_authn_requests: bool(c.sign_authn_requests, d.sign_authn_requests),
     };
   }
   const d = newOidcDraft();
@@ -241,10 +250,12 @@ export function bodyOf(d: Draft, editing: boolean): Record<string, unknown> {
       : editing
         ? { sp_entity_id: null }
         : {}),
+    ...(d.preset ? { preset: d.preset } : editing ? { preset: null } : {}),
     attributes,
     want_assertions_signed: d.want_assertions_signed,
     want_response_signed: d.want_response_signed,
     allow_idp_initiated: d.allow_idp_initiated,
+    sign_authn_requests: d.sign_authn_requests,
   };
 }
 
@@ -282,4 +293,31 @@ export function endpointsOf(
     if (!config.has(key) && /_(url|uri)$/.test(key)) push(key, key);
   }
   return out;
+}
+
+/**
+ * The URLs a connection will have, shown while it is being created so the admin can set up the
+ * IdP's app first (Okta and Entra ask for them before they issue a client id). They assume
+ * Gatehouse's public URL is this page's origin; the connection's page shows the server's own.
+ */
+export function expectedEndpoints(
+  d: Draft,
+  origin: string,
+): { key: string; label: string; value: string }[] {
+  const id = d.id.trim();
+  if (!/^[a-z0-9][a-z0-9_-]{0,62}$/.test(id)) return [];
+  const base = `${origin}/sso/${encodeURIComponent(id)}`;
+  const values: Record<string, string> =
+    d.type === 'oidc'
+      ? { redirect_uri: `${base}/callback`, post_logout_redirect_uri: `${origin}/ui/` }
+      : {
+          acs_url: `${base}/acs`,
+          entity_id: d.sp_entity_id.trim() || `${base}/metadata`,
+          metadata_url: `${base}/metadata`,
+        };
+  return Object.entries(values).map(([key, value]) => ({
+    key,
+    label: ENDPOINT_LABELS[key] ?? key,
+    value,
+  }));
 }

@@ -176,7 +176,7 @@ export function SpendPage() {
           label="Model"
           value={f.model}
           onChange={(model) => set({ model })}
-          placeholder="fake/gpt-4o-mini"
+          placeholder="gpt-4o"
         />
         <TextField
           label="From (UTC day)"

@@ -10,6 +10,7 @@ import {
   type Draft,
   draftOf,
   endpointsOf,
+  expectedEndpoints,
   newOidcDraft,
   newSamlDraft,
 } from '../../lib/sso-form.js';
@@ -172,6 +173,29 @@ export function SsoConnectionPage() {
   return <section>{<QueryView query={one}>{(c) => <Detail c={c} />}</QueryView>}</section>;
 }
 
+/** The URLs the new connection will have, to set up the IdP's app before saving. */
+function Expected({ d }: { d: Draft }) {
+  const list = expectedEndpoints(d, window.location.origin);
+  return (
+    <section className="stack" aria-labelledby="expected-h">
+      <h3 id="expected-h">URLs for your IdP</h3>
+      {list.length === 0 ? (
+        <p className="muted">Type the connection id to see them.</p>
+      ) : (
+        <>
+          <p className="muted">
+            For Gatehouse at this page's address; the connection's page shows the final values once
+            it is saved.
+          </p>
+          {list.map((e) => (
+            <Endpoint key={e.key} label={e.label} value={e.value} />
+          ))}
+        </>
+      )}
+    </section>
+  );
+}
+
 export function NewSsoConnectionPage() {
   const { type } = useParams();
   const { can } = useSession();
@@ -189,8 +213,8 @@ export function NewSsoConnectionPage() {
         <Link to="/settings/sso">All connections</Link>
       </p>
       <p className="muted">
-        Save the connection to see the URLs to register at your IdP; you can come back and change it
-        after creating the app there.
+        Create the app at your IdP with the URLs shown under the form, then fill in what the IdP
+        gives you (issuer, client id and secret, or its metadata).
       </p>
       <SsoForm
         key={initial.type}
@@ -204,6 +228,7 @@ export function NewSsoConnectionPage() {
           })
         }
         onCancel={() => void navigate('/settings/sso')}
+        aside={(d) => <Expected d={d} />}
       />
     </section>
   );

@@ -1,4 +1,4 @@
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { CheckboxField, SelectField, TextField } from '../../components/Fields.js';
 import { ErrorNote } from '../../components/States.js';
 import {
@@ -28,7 +28,7 @@ function Common({
         required
         disabled={editing}
         placeholder="okta"
-        hint="Lower case letters, digits and dashes; part of the URLs below. Cannot change later."
+        hint="Lower case letters, digits, “-” and “_”; part of the URLs below. Cannot change later."
       />
       <TextField
         label="Display name"
@@ -194,21 +194,29 @@ function SamlFields({ d, set }: { d: SamlDraft; set: (p: Partial<SamlDraft>) => 
       <fieldset className="stack">
         <legend>Attribute mapping</legend>
         <div className="actions">
-          <button
-            type="button"
-            className="secondary small"
-            onClick={() => set({ attributes: { ...ATTRIBUTE_PRESETS.okta } })}
-          >
-            Okta preset
-          </button>
-          <button
-            type="button"
-            className="secondary small"
-            onClick={() => set({ attributes: { ...ATTRIBUTE_PRESETS.entra } })}
-          >
-            Entra preset
-          </button>
+          {(['okta', 'entra'] as const).map((p) => (
+            <button
+              key={p}
+              type="button"
+              className="secondary small"
+              aria-pressed={d.preset === p}
+              onClick={() => set({ preset: p, attributes: { ...ATTRIBUTE_PRESETS[p] } })}
+            >
+              {p === 'okta' ? 'Okta preset' : 'Entra preset'}
+            </button>
+          ))}
+          {d.preset ? (
+            <button type="button" className="secondary small" onClick={() => set({ preset: '' })}>
+              No preset
+            </button>
+          ) : null}
         </div>
+        <p className="muted">
+          {d.preset
+            ? `Preset: ${d.preset === 'okta' ? 'Okta' : 'Entra'} (attribute names and how a person is identified).`
+            : 'No preset: Gatehouse picks Okta or Entra from the IdP entity id.'}{' '}
+          Names typed below replace the preset's.
+        </p>
         <TextField label="Email attribute" value={d.attributes.email} onChange={attr('email')} />
         <TextField label="Name attribute" value={d.attributes.name} onChange={attr('name')} />
         <TextField
@@ -239,6 +247,11 @@ function SamlFields({ d, set }: { d: SamlDraft; set: (p: Partial<SamlDraft>) => 
         checked={d.allow_idp_initiated}
         onChange={(allow_idp_initiated) => set({ allow_idp_initiated })}
       />
+      <CheckboxField
+        label="Sign AuthnRequests (with the connection's SP key)"
+        checked={d.sign_authn_requests}
+        onChange={(sign_authn_requests) => set({ sign_authn_requests })}
+      />
     </>
   );
 }
@@ -251,7 +264,10 @@ export function SsoForm({
   error,
   onSubmit,
   onCancel,
+  aside,
 }: {
+  /** Shown under the fields, from the current draft (e.g. the URLs it will have). */
+  aside?: (d: Draft) => ReactNode;
   initial: Draft;
   editing: boolean;
   busy: boolean;
@@ -283,6 +299,7 @@ export function SsoForm({
           onChange={(link_existing_by_email) => set({ link_existing_by_email })}
         />
       </div>
+      {aside?.(d)}
       <ErrorNote error={error} />
       <div className="actions">
         <button type="submit" disabled={busy}>
