@@ -57,7 +57,8 @@ const areaOf = (n) => {
   if (f === '(garbage collector)') return 'garbage collection';
   if (f === '(idle)' || f === '(program)') return f;
   if (u.includes('node_modules/undici')) return 'undici (the upstream request)';
-  if (/node_modules\/(fastify|find-my-way|avvio|light-my-request|@fastify)/.test(u)) return 'Fastify';
+  if (/node_modules\/(fastify|find-my-way|avvio|light-my-request|@fastify)/.test(u))
+    return 'Fastify';
   if (/node_modules\/(pino|sonic-boom|fast-redact|@pinojs)/.test(u)) return 'the log line (pino)';
   if (u.includes('node_modules/prom-client')) return 'prom-client';
   if (u.includes('node_modules/kysely') || u.includes('node_modules/better-sqlite3'))
@@ -76,7 +77,12 @@ const area = (n) => {
   for (let p = byId.get(parent.get(n.id)); p; p = byId.get(parent.get(p.id))) {
     const a = areaOf(p);
     if (a === null) continue;
-    if (a === 'undici (the upstream request)' || a === 'the spend writer (SQLite)' || a === 'the log line (pino)') return a;
+    if (
+      a === 'undici (the upstream request)' ||
+      a === 'the spend writer (SQLite)' ||
+      a === 'the log line (pino)'
+    )
+      return a;
     break;
   }
   return 'Node core: HTTP parsing and writing, sockets, crypto';
@@ -93,7 +99,9 @@ for (let i = prof.samples.length - 1; i >= 0 && window > 0; i--) {
   total += dt;
   self.set(a, (self.get(a) ?? 0) + dt);
 }
-console.log(`${done.done} requests (${done.errors} errors) in ${seconds} s; profile ${join(dir, file)}`);
+console.log(
+  `${done.done} requests (${done.errors} errors) in ${seconds} s; profile ${join(dir, file)}`,
+);
 for (const [a, t] of [...self].sort((x, y) => y[1] - x[1])) {
   console.log(`${((100 * t) / total).toFixed(1).padStart(5)} %  ${a}`);
 }
