@@ -1,7 +1,7 @@
 // CPU profile of Gatehouse under load: `node bench/profile.mjs [model] [seconds]` starts the
 // mock upstream and Gatehouse (with --cpu-prof), saturates it at concurrency 32 and prints
 // the self time by area. Used for the profile table in docs/benchmarks.md.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,13 +25,11 @@ function start(args, env) {
   });
 }
 
+execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 const mock = await start(['bench/mock-upstream.mjs'], {});
-const gh = await start(
-  ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx', 'bench/gatehouse.ts'],
-  {
-    UPSTREAM: `http://127.0.0.1:${mock.port}`,
-  },
-);
+const gh = await start(['--cpu-prof', '--cpu-prof-dir', dir, 'bench/gatehouse.mjs'], {
+  UPSTREAM: `http://127.0.0.1:${mock.port}`,
+});
 const bytes = request(
   '/v1/chat/completions',
   { model, stream: model.startsWith('s'), messages: [{ role: 'user', content: 'Say something.' }] },
@@ -63,8 +61,8 @@ const areaOf = (n) => {
   if (u.includes('node_modules/prom-client')) return 'prom-client';
   if (u.includes('node_modules/kysely') || u.includes('node_modules/better-sqlite3'))
     return 'the spend writer (SQLite)';
-  if (u.includes('/src/gateway/spend/')) return 'the spend writer (SQLite)';
-  if (u.includes('/src/')) return "Gatehouse's own code";
+  if (/\/(src|dist)\/gateway\/spend\//.test(u)) return 'the spend writer (SQLite)';
+  if (/\/(src|dist)\//.test(u)) return "Gatehouse's own code";
   if (u.includes('secure-json-parse')) return "Gatehouse's own code";
   if (isCore(u)) return null;
   return 'other libraries';
