@@ -55,15 +55,12 @@ const pct = (xs, p) => {
 };
 const median = (xs) => pct(xs, 50);
 
+// Gatehouse runs from the compiled build, as in production.
+execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
 const mock = await start('node', ['bench/mock-upstream.mjs'], {}, 1);
 const upstream = `http://127.0.0.1:${mock.port}`;
 const floor = await start('node', ['bench/floor.mjs'], { UPSTREAM: upstream }, 0);
-const gh = await start(
-  'node',
-  ['--import', 'tsx', 'bench/gatehouse.ts'],
-  { UPSTREAM: upstream },
-  0,
-);
+const gh = await start('node', ['bench/gatehouse.mjs'], { UPSTREAM: upstream }, 0);
 const targets = {
   direct: { port: mock.port, headers: {} },
   floor: { port: floor.port, pid: floor.child.pid, headers: {} },

@@ -180,7 +180,7 @@ describe('environment references and environment variables', () => {
 describe('warnings', () => {
   it('names unknown keys at the top level and inside LiteLLM sections, without failing', () => {
     const { config, warnings } = load({
-      router_settings: { routing_strategy: 'simple-shuffle' },
+      router_settings: { routing_strategy: 'simple-shuffle', enable_pre_call_checks: true },
       litellm_settings: {
         drop_params: true,
         default_team_params: { max_budget: 5, team_alias: 'x' },
@@ -189,7 +189,7 @@ describe('warnings', () => {
     });
     expect(warnings).toEqual([
       'litellm_settings.drop_params: not used by Gatehouse; ignored',
-      'router_settings.routing_strategy: not used by Gatehouse; ignored',
+      'router_settings.enable_pre_call_checks: not used by Gatehouse; ignored',
       'general_settings.alerting: not used by Gatehouse; ignored',
       'litellm_settings.default_team_params.team_alias: not used by Gatehouse; ignored',
     ]);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { RouterConfig } from '../config/schema.js';
@@ -25,6 +24,7 @@ import { type RelayEnd, relay, startEventStream, writeEvents } from './relay.js'
 import type { DeploymentHealth } from './router/health.js';
 import type { DeploymentLoad } from './router/load.js';
 import { type Group, type Outcome, route } from './router/route.js';
+import { timeOrderedId } from './spend/id.js';
 import type { SpendWriter } from './spend/writer.js';
 import { retryAfterMs, transportError, type Upstreams } from './upstream.js';
 import { clientBody, clientWantsUsage, estimatePromptTokens } from './validate.js';
@@ -333,7 +333,7 @@ function settle(deps: GatewayDeps, r: RequestFacts, f: Finish): void {
   const userId = r.key?.user?.id ?? null;
   const teamId = r.key?.team?.id ?? null;
   deps.spend.record({
-    id: randomUUID(),
+    id: timeOrderedId(r.at.getTime()),
     request_id: r.requestId,
     created_at: r.at.toISOString(),
     key_id: r.key?.id ?? null,

@@ -100,6 +100,102 @@ describe.each(dialects())('gateway spend (%s)', (dialect) => {
     expect(logs.data.filter((l) => l.stream).length).toBeGreaterThan(10);
   });
 
+  it('a burst with aborted streams: every request is counted once, aborted ones at their recorded estimate', async () => {
+    const team = await createTeam(t, { models: [] });
+    const k = await createKey(t, { user_id: null, team_id: team.id });
+    // Requests whose text starts with "cut" stream their first event and then hang until the
+    // client goes away; their usage is never sent, so it is marked to be told apart.
+    const CUT = { prompt: 999_983, completion: 999_979 };
+    const normal = mock.fallback;
+    mock.fallback = (r, n) =>
+      JSON.stringify(r.body.messages).includes('cut')
+        ? { kind: 'gate', release: new Promise<void>(() => undefined), usage: CUT }
+        : normal(r, n);
+    const before = mock.reported.length;
+    const client = t.openai(k.key);
+    const N = 45;
+    try {
+      await Promise.all(
+        Array.from({ length: N }, async (_, i) => {
+          const cut = i % 5 === 0;
+          const body = {
+            model: 'gpt-4o-mini',
+            messages: [{ role: 'user' as const, content: cut ? `cut ${i}` : `n${i}` }],
+          };
+          if (cut) {
+            const controller = new AbortController();
+            const stream = await client.chat.completions.create(
+              { ...body, stream: true },
+              { signal: controller.signal },
+            );
+            const it = stream[Symbol.asyncIterator]();
+            await it.next();
+            controller.abort();
+          } else if (i % 3 === 0) {
+            for await (const _c of await client.chat.completions.create({
+              ...body,
+              stream: true,
+            })) {
+              // read to the end
+            }
+          } else {
+            await client.chat.completions.create(body);
+          }
+        }),
+      );
+    } finally {
+      mock.fallback = normal;
+    }
+    const price = (prompt: number, completion: number) =>
+      calcPrice({ input_tokens: prompt, output_tokens: completion }, 'gpt-4o-mini', {
+        providerId: 'openai',
+      })?.total_price ?? Number.NaN;
+    const completed = mock.reported
+      .slice(before)
+      .filter((u) => u.prompt !== CUT.prompt)
+      .map((u) => price(u.prompt, u.completion));
+    const aborts = Math.ceil(N / 5);
+    expect(completed).toHaveLength(N - aborts);
+
+    // The aborted requests settle when Gatehouse sees the client go; wait for all their rows.
+    type Row = { status: string; prompt_tokens: number; completion_tokens: number; cost: number };
+    let rows: Row[] = [];
+    while (rows.length < N) {
+      await t.gateway.flushSpend();
+      rows = await t.db.kysely
+        .selectFrom('spend_logs')
+        .select(['status', 'prompt_tokens', 'completion_tokens', 'cost'])
+        .where('key_id', '=', k.id)
+        .execute();
+    }
+    expect(rows).toHaveLength(N);
+    const aborted = rows.filter((r) => r.status === 'aborted');
+    expect(aborted).toHaveLength(aborts);
+    expect(rows.filter((r) => r.status === 'success')).toHaveLength(N - aborts);
+    // An aborted stream costs what its recorded (estimated) tokens cost, never the mock's marker.
+    for (const r of aborted) {
+      expect(Number(r.prompt_tokens)).toBeLessThan(CUT.prompt);
+      expect(Number(r.cost)).toBeCloseTo(
+        price(Number(r.prompt_tokens), Number(r.completion_tokens)),
+        15,
+      );
+    }
+    const expected =
+      completed.reduce((s, c) => s + c, 0) + aborted.reduce((s, r) => s + Number(r.cost), 0);
+    const key = await t.db.kysely
+      .selectFrom('api_keys')
+      .select('spend')
+      .where('id', '=', k.id)
+      .executeTakeFirstOrThrow();
+    const teamRow = await t.db.kysely
+      .selectFrom('teams')
+      .select('spend')
+      .where('id', '=', team.id)
+      .executeTakeFirstOrThrow();
+    expect(key.spend).toBeCloseTo(expected, 12);
+    expect(teamRow.spend).toBeCloseTo(expected, 12);
+  });
+
   it('an internal user sees only their own spend; a time range outside the requests finds nothing', async () => {
     const alice = await userWithKey(t, 'internal_user');
     const bob = await userWithKey(t, 'internal_user');

@@ -1,13 +1,13 @@
 // Gatehouse as the benchmark runs it: auth by key, model access, budgets, rpm/tpm limits and
-// spend accounting all on, logging at info (to /dev/null), SQLite in a temporary file.
+// spend accounting all on, logging at info (to /dev/null), SQLite in a temporary file. It runs
+// the compiled build (dist/, as `npm start` does), not the TypeScript through a loader.
 import { createWriteStream, mkdtempSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp } from '../src/app.js';
-import { fromObject } from '../src/config/load.js';
-import { connect } from '../src/db/connect.js';
-import { migrateToLatest } from '../src/db/migrate.js';
+import { buildApp } from '../dist/app.js';
+import { fromObject } from '../dist/config/load.js';
+import { connect } from '../dist/db/connect.js';
+import { migrateToLatest } from '../dist/db/migrate.js';
 
 const MASTER = 'sk-bench-master-0123456789abcdef';
 const upstream = process.env.UPSTREAM ?? '';
@@ -37,7 +37,7 @@ const gh = await buildApp({
   db,
   logger: { level: 'info', stream: createWriteStream('/dev/null') },
 });
-const call = async (url: string, payload: Record<string, unknown>) => {
+const call = async (url, payload) => {
   const r = await gh.app.inject({
     method: 'POST',
     url,
@@ -45,7 +45,7 @@ const call = async (url: string, payload: Record<string, unknown>) => {
     headers: { authorization: `Bearer ${MASTER}` },
   });
   if (r.statusCode !== 201) throw new Error(`${url}: ${r.statusCode} ${r.body}`);
-  return JSON.parse(r.body) as { id: string; key?: string };
+  return JSON.parse(r.body);
 };
 const team = await call('/api/v1/teams', {
   name: 'bench',
@@ -74,8 +74,6 @@ const key = await call('/api/v1/keys', {
   tpm_limit: 1e12,
 });
 await gh.app.listen({ port: 0, host: '127.0.0.1' });
-process.stdout.write(
-  `${JSON.stringify({ port: (gh.app.server.address() as AddressInfo).port, key: key.key })}\n`,
-);
+process.stdout.write(`${JSON.stringify({ port: gh.app.server.address().port, key: key.key })}\n`);
 // A clean exit on SIGINT, so that --cpu-prof can write its profile.
 process.on('SIGINT', () => process.exit(0));
