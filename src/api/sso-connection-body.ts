@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import {
-  type ConnectionConfig,
-  oidcConnectionSchema,
-  samlConnectionSchema,
-} from '../config/schema.js';
+import { oidcConnectionSchema, samlConnectionSchema } from '../config/connection-schema.js';
+import type { ConnectionConfig } from '../config/schema.js';
 import { AppError, type ErrorDetail } from '../errors/catalogue.js';
 import { parse } from '../http/validate.js';
 import { type Json, secretFields } from '../provisioning/connection-secrets.js';

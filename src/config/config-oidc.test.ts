@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oidcConnectionSchema } from './schema.js';
+import { oidcConnectionSchema } from './connection-schema.js';
 
 const base = { id: 'okta', type: 'oidc', issuer: 'https://acme.okta.com', client_id: 'c' };
 

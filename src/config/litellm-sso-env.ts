@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type ConnectionConfig, oidcConnectionSchema } from './schema.js';
+import { oidcConnectionSchema } from './connection-schema.js';
+import type { ConnectionConfig } from './schema.js';
 
 /**
  * LiteLLM configures its one SSO provider through environment variables. This turns them into

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects, type TestDb, testDb } from '../../test/support/db.js';
+import { connectionSchema } from '../config/connection-schema.js';
 import { fromObject } from '../config/load.js';
-import { type ConnectionConfig, connectionSchema } from '../config/schema.js';
+import type { ConnectionConfig } from '../config/schema.js';
 import { type SecretBox, secretBox } from '../config/secret-box.js';
 import { localChangeBus } from '../identity/changes.js';
 import { type ServiceContext, write } from '../identity/write.js';

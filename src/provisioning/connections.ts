@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { type ConnectionConfig, connectionSchema } from '../config/schema.js';
+import { connectionSchema } from '../config/connection-schema.js';
+import type { ConnectionConfig } from '../config/schema.js';
 import { type SecretBox, SecretBoxError } from '../config/secret-box.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Database } from '../db/schema.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectionSchema } from '../config/schema.js';
+import { connectionSchema } from '../config/connection-schema.js';
 import { connectionForDomain, emailDomain } from './discover.js';
 
 const conn = (id: string, email_domains: string[]) => ({

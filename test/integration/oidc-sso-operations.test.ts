@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { connectionSchema } from '../../src/config/schema.js';
+import { connectionSchema } from '../../src/config/connection-schema.js';
 import { ConnectionSecretsError } from '../../src/provisioning/connections.js';
 import { dialects } from '../support/db.js';
 import { expectStatus } from '../support/json.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectionSchema } from '../../src/config/schema.js';
+import { connectionSchema } from '../../src/config/connection-schema.js';
 import { completeSignIn } from '../../src/sso/login.js';
 import { dialects } from '../support/db.js';
 import {

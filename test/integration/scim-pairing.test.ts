@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConnectionConfig, connectionSchema } from '../../src/config/schema.js';
+import { connectionSchema } from '../../src/config/connection-schema.js';
+import type { ConnectionConfig } from '../../src/config/schema.js';
 import type { VerifiedIdentity } from '../../src/provisioning/types.js';
 import { completeSignIn } from '../../src/sso/login.js';
 import { dialects } from '../support/db.js';

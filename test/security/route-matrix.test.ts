@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfToken } from '../../src/access/sessions.js';
-import { connectionSchema } from '../../src/config/schema.js';
+import { connectionSchema } from '../../src/config/connection-schema.js';
 import { MASTER_KEY, type TestApp, testApp } from '../support/app.js';
 import { dialects } from '../support/db.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oidcConnectionSchema } from '../../config/schema.js';
+import { oidcConnectionSchema } from '../../config/connection-schema.js';
 import {
   checkEntraTenant,
   completeEntraGroups,

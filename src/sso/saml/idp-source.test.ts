@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { samlConnectionSchema } from '../../config/schema.js';
+import { samlConnectionSchema } from '../../config/connection-schema.js';
 import { idpSource } from './idp-source.js';
 import { certificateBody, generateSpKeyPair } from './keys.js';
 

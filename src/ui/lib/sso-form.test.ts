@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oidcConnectionSchema, samlConnectionSchema } from '../../config/schema.js';
+import { oidcConnectionSchema, samlConnectionSchema } from '../../config/connection-schema.js';
 import {
   ATTRIBUTE_PRESETS,
   bodyOf,

@@ -1,4 +1,4 @@
-import { oidcConnectionSchema } from '../../../src/config/schema.js';
+import { oidcConnectionSchema } from '../../../src/config/connection-schema.js';
 import type { EntraGroupLookup } from '../../../src/sso/oidc/claims.js';
 import type {
   FinishResult,
