@@ -138,13 +138,12 @@ describe('gateway routing: load balancing, retries, cooldown, fallbacks, timeout
   });
 
   it('an upstream that never answers gives a clean 504 after the timeout, not a hang', async () => {
+    // The 504 itself is the proof: a hang would end in the test's own timeout instead.
     a.next({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
-    const started = Date.now();
     const err = await ask('slow');
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(504);
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('upstream_timeout');
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('a client abort cancels the upstream request (non-streaming)', async () => {
