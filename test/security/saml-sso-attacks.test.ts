@@ -1,5 +1,5 @@
 import { createSign } from 'node:crypto';
-import { deflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSpKeyPair } from '../../src/sso/saml/keys.js';
 import { dialects } from '../support/db.js';
@@ -28,6 +28,7 @@ import {
 } from '../support/saml-idp/gatehouse.js';
 import {
   idpInitiatedLogin,
+  loginAt,
   OKTA_USERS,
   type SamlIdp,
   type SpRegistration,
@@ -264,6 +265,25 @@ describe.skipIf(unavailable !== null).each(dialects())(
       // Refused at the issuer check, so the re-signed message passed signature verification:
       // the trusted second certificate is exactly what lets another IdP's assertion get that far.
       expect(await refused(await mutated('iss', reissue))).toBe('issuer');
+    });
+
+    it('InResponseTo of another connection: b’s request id in a response the IdP issued for a', async () => {
+      const browser = new TestBrowser();
+      const start = await browser.request(t.at('/sso/b/login'));
+      const location = start.headers.get('location') ?? '';
+      await start.body?.cancel();
+      const url = new URL(location);
+      const request = inflateRawSync(
+        Buffer.from(url.searchParams.get('SAMLRequest') ?? '', 'base64'),
+      ).toString('utf8');
+      // The same request id, asked for as connection a (issuer and ACS), so the IdP answers a.
+      const asA = request.replaceAll('/sso/b/', '/sso/a/');
+      expect(asA).not.toBe(request);
+      url.searchParams.set('SAMLRequest', deflateRawSync(Buffer.from(asA)).toString('base64'));
+      const posted = await loginAt(url.toString(), ALICE.username, ALICE.password);
+      expect(await refused(await postForm(t, browser, '/sso/a/acs', formOf(posted)))).toBe(
+        'in_response_to',
+      );
     });
 
     it('comment inside NameID: the full NameID, never a truncated one', async () => {
