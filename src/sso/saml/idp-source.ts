@@ -24,6 +24,29 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const MAX_METADATA_BYTES = 1024 * 1024;
 
+/**
+ * The body as text, or null once it passes `max` bytes. Content-Length is only a hint (a chunked
+ * answer has none), so the stream itself is counted and hung up on at the cap: whoever answers
+ * the metadata URL cannot make Gatehouse buffer an unbounded body.
+ */
+async function readCapped(res: Response, max: number): Promise<string | null> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 interface Cached {
   url: string;
   at: number;
@@ -88,7 +111,9 @@ export function idpSource(opts: IdpSourceOptions) {
         await res.body?.cancel();
         return fail('body_too_large', 'The IdP metadata is larger than 1 MB.');
       }
-      text = await res.text();
+      const body = await readCapped(res, MAX_METADATA_BYTES);
+      if (body === null) return fail('body_too_large', 'The IdP metadata is larger than 1 MB.');
+      text = body;
     } catch {
       return fail('malformed', `The IdP metadata URL ${url} could not be reached.`);
     }
