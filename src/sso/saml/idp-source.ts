@@ -99,9 +99,18 @@ export function idpSource(opts: IdpSourceOptions) {
     try {
       const res = await doFetch(url, {
         signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
-        redirect: 'follow',
+        // Not followed: a redirect could send Gatehouse to an internal address (as on the OIDC side).
+        redirect: 'manual',
         headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' },
       });
+      if (res.status >= 300 && res.status < 400) {
+        await res.body?.cancel();
+        const to = res.headers.get('location');
+        return fail(
+          'malformed',
+          `The IdP metadata URL answered a redirect (HTTP ${res.status}${to ? ` to ${to}` : ''}), which Gatehouse does not follow; enter the final metadata URL.`,
+        );
+      }
       if (!res.ok) {
         await res.body?.cancel();
         return fail('malformed', `The IdP metadata URL answered HTTP ${res.status}.`);
