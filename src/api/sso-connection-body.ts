@@ -4,6 +4,7 @@ import type { ConnectionConfig } from '../config/schema.js';
 import { AppError, type ErrorDetail } from '../errors/catalogue.js';
 import { parse } from '../http/validate.js';
 import { type Json, secretFields } from '../provisioning/connection-secrets.js';
+import { parseIdpMetadata } from '../sso/saml/idp-metadata.js';
 import { generateSpKeyPair } from '../sso/saml/keys.js';
 
 /**
@@ -48,6 +49,21 @@ function apiProblems(raw: Json, type: string): ErrorDetail[] {
   return problems;
 }
 
+/**
+ * Pasted IdP metadata is read now, not at the first sign-in: an XML bomb, text that is not XML or
+ * metadata without this IdP would otherwise be stored with a 201 and the connection then fail
+ * to load (a 404 at /sso/{id}/login) with nobody told why.
+ */
+function checkedMetadata(c: ConnectionConfig): ConnectionConfig {
+  if (c.type !== 'saml' || !c.idp_metadata_xml) return c;
+  const parsed = parseIdpMetadata(
+    c.idp_metadata_xml,
+    c.idp_entity_id ? { entityId: c.idp_entity_id } : {},
+  );
+  if (!parsed.ok) refuse([{ path: 'idp_metadata_xml', message: parsed.message }]);
+  return c;
+}
+
 function refuse(problems: ErrorDetail[]): never {
   const first = problems[0];
   throw new AppError(
@@ -67,7 +83,7 @@ export function parseNewConnection(body: unknown): ConnectionConfig {
     }
   }
   if (problems.length) refuse(problems);
-  const config = parse(connectionBody, body);
+  const config = checkedMetadata(parse(connectionBody, body));
   return config.type === 'saml' ? withSpKey(config) : config;
 }
 
@@ -140,5 +156,5 @@ export function applyConnectionPatch(current: ConnectionConfig, patch: unknown):
   }
   const more = apiProblems(patch, current.type);
   if (more.length) refuse(more);
-  return parse(connectionBody, next);
+  return checkedMetadata(parse(connectionBody, next));
 }

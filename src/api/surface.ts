@@ -134,7 +134,10 @@ export function managementApi(
       for (const method of methods)
         if (method !== 'HEAD') declared.push({ method, url: route.url, permission });
     });
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', async (request, reply) => {
+      // Answers are per caller (the UI's come with its session cookie): no cache may keep them,
+      // errors included. Set before authentication so a refusal carries it too.
+      reply.header('cache-control', 'no-store');
       request.principal = await deps.auth.authenticateApi(request);
     });
     // After authentication, before the guard: a body that cannot be stored is a 400.

@@ -5,6 +5,41 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
+/** The most Gatehouse reads of any IdP answer (discovery, keys, tokens); far above real ones. */
+export const MAX_IDP_BODY_BYTES = 1024 * 1024;
+
+const NULL_BODY = new Set([101, 204, 205, 304]);
+
+/**
+ * Answers whose body stream fails once it passes `maxBytes`, hanging up on the IdP: parsing
+ * reads whole bodies, and an issuer (or anyone on the path of an http:// one) must not be able
+ * to make Gatehouse buffer an endless one. Content-Length is not trusted (chunked has none).
+ */
+export function cappedFetch(inner: FetchLike, maxBytes = MAX_IDP_BODY_BYTES): FetchLike {
+  return async (url, init) => {
+    const res = await inner(url, init);
+    if (!res.body || NULL_BODY.has(res.status)) return res;
+    let size = 0;
+    const counted = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          size += chunk.byteLength;
+          if (size > maxBytes) {
+            controller.error(new Error(`the IdP's answer is larger than ${maxBytes} bytes`));
+          } else {
+            controller.enqueue(chunk);
+          }
+        },
+      }),
+    );
+    return new Response(counted, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+    });
+  };
+}
+
 /**
  * Every request to an IdP: a hard timeout (an IdP that hangs must not hold a sign-in or a
  * Test connection for long) and no redirects followed (a redirect could carry a client secret

@@ -10,7 +10,7 @@ import {
 } from './claims.js';
 import { type ConnectionHealth, type DiscoveryCache, discoveryCache } from './discovery.js';
 import { SsoError } from './errors.js';
-import { DEFAULT_TIMEOUT_MS, describeFetchError, type FetchLike } from './http.js';
+import { cappedFetch, DEFAULT_TIMEOUT_MS, describeFetchError, type FetchLike } from './http.js';
 import { verifyIdToken } from './id-token.js';
 import { type JwksCache, jwksCache } from './jwks.js';
 import type { OidcSettings } from './settings.js';
@@ -95,7 +95,7 @@ export interface RelyingParty {
 
 export function oidcRelyingParty(opts: RelyingPartyOptions = {}): RelyingParty {
   const now = opts.now ?? Date.now;
-  const fetchImpl: FetchLike = opts.fetch ?? ((url, init) => fetch(url, init));
+  const fetchImpl: FetchLike = cappedFetch(opts.fetch ?? ((url, init) => fetch(url, init)));
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const discovery: DiscoveryCache = discoveryCache({
     now,

@@ -1,5 +1,6 @@
 import type { AssertionFacts } from './assertion.js';
 import { type AttributeMapping, type MappedIdentity, mapAssertion } from './attributes.js';
+import { quoted } from './checks.js';
 import { peekInResponseTo, validateSamlResponse } from './response.js';
 import { type AssertionReplayCache, fail, type SamlConnection, type SamlResult } from './types.js';
 
@@ -46,7 +47,7 @@ export async function acceptSamlResponse(
   const requestId = peek.inResponseTo;
   if (requestId !== null) {
     const used = await deps.consumeRequest(requestId);
-    if (!used.ok) return fail('in_response_to', REQUEST_PROBLEM[used.reason](requestId));
+    if (!used.ok) return fail('in_response_to', REQUEST_PROBLEM[used.reason](quoted(requestId)));
   }
   const verified = await validateSamlResponse(conn, samlResponse, {
     expectedInResponseTo: requestId,

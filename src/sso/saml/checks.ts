@@ -18,7 +18,16 @@ export interface Expectations {
   now: Date;
 }
 
-const short = (code: string | null): string => (code ? (code.split(':').pop() ?? code) : 'none');
+/**
+ * An unsigned value as quoted in a refusal. These checks run before any signature, on what
+ * anyone can POST to the ACS, and the message reaches the sign-in page: only something shaped
+ * like an XML id or a status name is quoted, never a sentence an attacker wrote.
+ */
+export const quoted = (v: string): string =>
+  /^[A-Za-z0-9_.-]{1,64}$/.test(v) ? v : '(unreadable)';
+
+const short = (code: string | null): string =>
+  code ? quoted(code.split(':').pop() ?? code) : 'none';
 
 /** A non-Success status is a refusal whoever signed it; the codes are named, no IdP text echoed. */
 export function checkStatus(env: ResponseEnvelope): SamlFailure | null {
@@ -39,7 +48,7 @@ export function checkSolicitation(env: ResponseEnvelope, exp: Expectations): Sam
   if (env.inResponseTo !== null) {
     return fail(
       'in_response_to',
-      `The response answers AuthnRequest ${env.inResponseTo}, but no sign-in was started for it from this browser on this connection (expired, used already, or started elsewhere).`,
+      `The response answers AuthnRequest ${quoted(env.inResponseTo)}, but no sign-in was started for it from this browser on this connection (expired, used already, or started elsewhere).`,
     );
   }
   if (!exp.allowIdpInitiated) {
@@ -227,7 +236,7 @@ function inResponseToProblem(
   if (env.inResponseTo !== null && env.inResponseTo !== expected) {
     return fail(
       'in_response_to',
-      `The response answers AuthnRequest ${env.inResponseTo}; this browser's sign-in started with ${expected}.`,
+      `The response answers AuthnRequest ${quoted(env.inResponseTo)}; this browser's sign-in started with ${expected}.`,
     );
   }
   return null;

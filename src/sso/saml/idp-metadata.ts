@@ -54,11 +54,22 @@ function parseCertificate(base64: string): IdpCertificate | null {
   }
 }
 
+/** Every browser signing in is redirected here: an absolute http(s) URL, as when typed in. */
+function isHttpUrl(location: string): boolean {
+  try {
+    const u = new URL(location);
+    return u.protocol === 'https:' || u.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/** The endpoints with a usable Location; `javascript:`, `data:` or relative ones are left out. */
 function endpoints(descriptor: Element, local: string): IdpEndpoint[] {
   return children(descriptor, NS.metadata, local).flatMap((e) => {
     const binding = attr(e, 'Binding');
     const location = attr(e, 'Location');
-    return binding && location ? [{ binding, location }] : [];
+    return binding && location && isHttpUrl(location) ? [{ binding, location }] : [];
   });
 }
 
@@ -160,7 +171,7 @@ export function parseIdpMetadata(
   if (!ssoRedirectUrl) {
     return fail(
       'malformed',
-      'The IdP metadata offers no SingleSignOnService with the HTTP-Redirect binding, which Gatehouse sends its AuthnRequests with.',
+      'The IdP metadata offers no SingleSignOnService with the HTTP-Redirect binding and an http(s) Location, which Gatehouse sends its AuthnRequests to.',
     );
   }
   return {

@@ -34,6 +34,29 @@ function sloIssuerOf(entityId: string): { sloIssuer: string } | Record<string, n
 const HOUR = 3_600_000;
 const MAX_METADATA_BYTES = 1024 * 1024;
 
+/**
+ * The body as text, or null once it passes `max` bytes. Content-Length is only a hint (a chunked
+ * answer has none), so the stream itself is counted and hung up on at the cap: whoever answers
+ * the metadata URL cannot make Gatehouse buffer an unbounded body.
+ */
+async function readCapped(res: Response, max: number): Promise<string | null> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 interface Cached {
   url: string;
   at: number;
@@ -87,9 +110,18 @@ export function idpSource(opts: IdpSourceOptions) {
     try {
       const res = await doFetch(url, {
         signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
-        redirect: 'follow',
+        // Not followed: a redirect could send Gatehouse to an internal address (as on the OIDC side).
+        redirect: 'manual',
         headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' },
       });
+      if (res.status >= 300 && res.status < 400) {
+        await res.body?.cancel();
+        const to = res.headers.get('location');
+        return fail(
+          'malformed',
+          `The IdP metadata URL answered a redirect (HTTP ${res.status}${to ? ` to ${to}` : ''}), which Gatehouse does not follow; enter the final metadata URL.`,
+        );
+      }
       if (!res.ok) {
         await res.body?.cancel();
         return fail('malformed', `The IdP metadata URL answered HTTP ${res.status}.`);
@@ -99,7 +131,9 @@ export function idpSource(opts: IdpSourceOptions) {
         await res.body?.cancel();
         return fail('body_too_large', 'The IdP metadata is larger than 1 MB.');
       }
-      text = await res.text();
+      const body = await readCapped(res, MAX_METADATA_BYTES);
+      if (body === null) return fail('body_too_large', 'The IdP metadata is larger than 1 MB.');
+      text = body;
     } catch {
       return fail('malformed', `The IdP metadata URL ${url} could not be reached.`);
     }
