@@ -66,6 +66,8 @@ beforeAll(async () => {
       sp('both', { signing: 'response-and-assertion' }),
       sp('tile'),
       sp('iss'),
+      // Registered at the IdP with an old ACS URL: its assertions name that one as Recipient.
+      { ...sp('rcp'), acsUrl: `${RP_BASE}/sso/rcp-old/acs` },
       // Another SP at the IdP whose ACS is tile's: its assertions name another Audience.
       { ...sp('other'), acsUrl: `${RP_BASE}/sso/tile/acs` },
       sp('slo', { requireSignedRequests: spKey.certificatePem, sloUrl: `${RP_BASE}/sso/slo/slo` }),
@@ -97,6 +99,7 @@ describe.skipIf(unavailable !== null).each(dialects())(
               conn('b'),
               conn('both', { want_response_signed: true }),
               conn('tile', { allow_idp_initiated: true }),
+              conn('rcp'),
               // Trusts a second certificate, as during a rollover or with two IdPs' keys pasted.
               {
                 id: 'iss',
@@ -284,6 +287,28 @@ describe.skipIf(unavailable !== null).each(dialects())(
       expect(await refused(await postForm(t, browser, '/sso/a/acs', formOf(posted)))).toBe(
         'in_response_to',
       );
+    });
+
+    it('wrong Recipient: the unsigned Destination rewritten to this ACS, the signed Recipient not', async () => {
+      const browser = new TestBrowser();
+      const start = await browser.request(t.at('/sso/rcp/login'));
+      const url = new URL(start.headers.get('location') ?? '');
+      await start.body?.cancel();
+      const request = inflateRawSync(
+        Buffer.from(url.searchParams.get('SAMLRequest') ?? '', 'base64'),
+      ).toString('utf8');
+      const toOld = request.replaceAll('/sso/rcp/acs', '/sso/rcp-old/acs');
+      expect(toOld).not.toBe(request);
+      url.searchParams.set('SAMLRequest', deflateRawSync(Buffer.from(toOld)).toString('base64'));
+      const posted = await loginAt(url.toString(), ALICE.username, ALICE.password);
+      const xml = decode(posted.SAMLResponse);
+      const moved = xml.replace(
+        `Destination="${RP_BASE}/sso/rcp-old/acs"`,
+        `Destination="${RP_BASE}/sso/rcp/acs"`,
+      );
+      expect(moved).not.toBe(xml);
+      const form = { ...formOf(posted), SAMLResponse: encode(moved) };
+      expect(await refused(await postForm(t, browser, '/sso/rcp/acs', form))).toBe('recipient');
     });
 
     it('comment inside NameID: the full NameID, never a truncated one', async () => {
