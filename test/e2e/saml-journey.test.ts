@@ -112,6 +112,10 @@ describe.skipIf(!hasChromium || unavailable !== null)(
         source: 'database',
       });
 
+      // The test explains itself in SAML's terms, not OIDC's discovery document.
+      const testing = page.getByRole('region', { name: 'Test connection' });
+      expect(await testing.textContent()).toContain("Reads the IdP's metadata now");
+      expect(await testing.textContent()).not.toContain('discovery');
       await page.getByRole('button', { name: 'Test connection' }).click();
       const checks = page.getByRole('list', { name: 'Checks' });
       await checks.waitFor();
