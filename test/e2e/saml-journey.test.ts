@@ -127,6 +127,25 @@ describe.skipIf(!hasChromium || unavailable !== null)(
       await screenshot(page, 'sso-saml-connection');
     });
 
+    it('narrow window: the SAML pages (certificate and all) fit without sideways scrolling', async () => {
+      await page.setViewportSize({ width: 400, height: 800 });
+      try {
+        for (const [path, heading] of [
+          ['/ui/settings/sso/new/saml', 'Add SAML connection'],
+          [`/ui/settings/sso/${CONNECTION}`, DISPLAY],
+        ] as const) {
+          await page.goto(`${base}${path}`);
+          await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+          const overflow = await page.evaluate(
+            () => document.documentElement.scrollWidth - window.innerWidth,
+          );
+          expect(overflow, path).toBeLessThanOrEqual(0);
+        }
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 860 });
+      }
+    });
+
     it('the IT admin maps Gateway-Auditors to proxy_admin_viewer and team Platform', async () => {
       await nav(page, 'Roles / Access control').click();
       await page.getByRole('heading', { name: 'Rules' }).waitFor();
