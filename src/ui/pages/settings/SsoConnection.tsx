@@ -52,14 +52,17 @@ const STATUS_BADGE: Record<ConnectionCheck['status'], string> = {
   error: 'badge bad',
 };
 
-function TestConnection({ id }: { id: string }) {
+const TEST_SAYS: Record<AdminConnection['type'], string> = {
+  oidc: "Fetches the IdP's discovery document and keys now and checks the settings against them.",
+  saml: "Reads the IdP's metadata now (fetched from its URL, or as pasted) and checks its certificates, the URLs registered at the IdP and the SP key.",
+};
+
+function TestConnection({ id, type }: { id: string; type: AdminConnection['type'] }) {
   const test = useAction(() => api.post<ConnectionTest>(`${pathOf(id)}/test`), []);
   return (
     <section className="panel stack" aria-labelledby="test-h">
       <h2 id="test-h">Test connection</h2>
-      <p className="muted">
-        Fetches the IdP's discovery document and keys now and checks the settings against them.
-      </p>
+      <p className="muted">{TEST_SAYS[type]}</p>
       <div className="actions">
         <button type="button" onClick={() => test.mutate()} disabled={test.isPending}>
           Test connection
@@ -146,7 +149,7 @@ function Detail({ c }: { c: AdminConnection }) {
         />
       ) : null}
       <Endpoints c={c} />
-      {can('sso_connections:write') ? <TestConnection id={c.id} /> : null}
+      {can('sso_connections:write') ? <TestConnection id={c.id} type={c.type} /> : null}
       <section className="panel" aria-labelledby="settings-h">
         <h2 id="settings-h">Settings</h2>
         <pre>{JSON.stringify(settingsOnly(c), null, 2)}</pre>
