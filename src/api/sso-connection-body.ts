@@ -4,7 +4,7 @@ import type { ConnectionConfig } from '../config/schema.js';
 import { AppError, type ErrorDetail } from '../errors/catalogue.js';
 import { parse } from '../http/validate.js';
 import { type Json, secretFields } from '../provisioning/connection-secrets.js';
-import { parseIdpMetadata } from '../sso/saml/idp-metadata.js';
+import { parseCertificates, parseIdpMetadata } from '../sso/saml/idp-metadata.js';
 import { generateSpKeyPair } from '../sso/saml/keys.js';
 
 /**
@@ -50,12 +50,26 @@ function apiProblems(raw: Json, type: string): ErrorDetail[] {
 }
 
 /**
- * Pasted IdP metadata is read now, not at the first sign-in: an XML bomb, text that is not XML or
- * metadata without this IdP would otherwise be stored with a 201 and the connection then fail
- * to load (a 404 at /sso/{id}/login) with nobody told why.
+ * Pasted IdP metadata and certificates are read now, not at the first sign-in: an XML bomb, text
+ * that is not XML, metadata without this IdP or a certificate that does not parse would otherwise
+ * be stored with a 201 and the connection then fail to load (a 404 at /sso/{id}/login) with
+ * nobody told why.
  */
 function checkedMetadata(c: ConnectionConfig): ConnectionConfig {
-  if (c.type !== 'saml' || !c.idp_metadata_xml) return c;
+  if (c.type !== 'saml') return c;
+  const certificates = c.idp_certificates ?? [];
+  const bad = certificates.flatMap((pem, i) =>
+    parseCertificates([pem]).ok
+      ? []
+      : [
+          {
+            path: `idp_certificates.${i}`,
+            message: 'is not a valid X.509 certificate (PEM or base64)',
+          },
+        ],
+  );
+  if (bad.length > 0) refuse(bad);
+  if (!c.idp_metadata_xml) return c;
   const parsed = parseIdpMetadata(
     c.idp_metadata_xml,
     c.idp_entity_id ? { entityId: c.idp_entity_id } : {},

@@ -177,6 +177,31 @@ describe.skipIf(unavailable !== null).each(dialects())(
       );
     });
 
+    it('refuses an IdP certificate that does not parse, naming which; nothing is stored', async () => {
+      const manual = {
+        id: 'saml-cert',
+        type: 'saml',
+        idp_sso_url: 'https://login.example/saml2',
+        idp_entity_id: 'https://sts.example/t/',
+        idp_certificates: [
+          idp.key.certificatePem,
+          '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+        ],
+      };
+      const e = expectError(await create(manual), 422, 'validation_failed');
+      expect(e.details).toEqual([
+        { path: 'idp_certificates.1', message: 'is not a valid X.509 certificate (PEM or base64)' },
+      ]);
+      expectError(
+        await t.call({ method: 'GET', url: '/api/v1/sso/connections/saml-cert' }),
+        404,
+        'not_found',
+      );
+      // The same certificates, each valid, are accepted: base64 without the PEM lines too.
+      const ok = { ...manual, idp_certificates: [certBody(idp.key.certificatePem)] };
+      expect((await create(ok)).statusCode).toBe(201);
+    });
+
     it('rotate-sp-key: the new certificate is published next to the old; PATCH retires the old', async () => {
       const before = expectStatus<Presented>(
         await t.call({ method: 'GET', url: '/api/v1/sso/connections/api-saml' }),
