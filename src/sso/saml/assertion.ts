@@ -40,6 +40,8 @@ export interface AssertionFacts {
   /** One entry per AudienceRestriction (each must name this SP). */
   audienceRestrictions: string[][];
   sessionIndex: string | null;
+  /** How many AuthnStatements: the Web Browser SSO profile requires one (the person signed in). */
+  authnStatements: number;
   /** Values always as lists, text whole (comments cannot cut them short). */
   attributes: Record<string, string[]>;
 }
@@ -126,6 +128,7 @@ export function readAssertion(assertion: Element): AssertionFacts | { invalid: s
         )
       : [],
     sessionIndex: authn ? attr(authn, 'SessionIndex') : null,
+    authnStatements: children(assertion, NS.assertion, 'AuthnStatement').length,
     attributes: readAttributes(assertion),
   };
 }

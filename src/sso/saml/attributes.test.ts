@@ -22,6 +22,7 @@ const facts = (
   nameId,
   subjectConfirmations: [],
   conditionsCount: 1,
+  authnStatements: 1,
   notBefore: null,
   notOnOrAfter: null,
   audienceRestrictions: [],

@@ -35,6 +35,7 @@ const assertion = (over: Partial<AssertionFacts> = {}): AssertionFacts => ({
     },
   ],
   conditionsCount: 1,
+  authnStatements: 1,
   notBefore: '2026-03-01T09:59:20Z',
   notOnOrAfter: '2026-03-01T10:05:00Z',
   audienceRestrictions: [[SP]],
@@ -83,6 +84,10 @@ describe('Gatehouse checks on a verified assertion', () => {
     });
     expect(check({}, { audienceRestrictions: [] })).toMatchObject({ check: 'audience' });
     expect(check({}, { conditionsCount: 2 })).toMatchObject({ check: 'audience' });
+    expect(check({}, { authnStatements: 0 })).toMatchObject({
+      check: 'structure',
+      message: expect.stringContaining('no AuthnStatement'),
+    });
   });
 
   it('wrong Destination, or none on a response that must be signed, is refused', () => {

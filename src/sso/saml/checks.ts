@@ -104,6 +104,12 @@ export function checkAssertion(
     );
   }
 
+  if (a.authnStatements === 0) {
+    return fail(
+      'structure',
+      'The assertion has no AuthnStatement: it does not say that the person signed in at the IdP.',
+    );
+  }
   if (a.conditionsCount > 1) {
     return fail('audience', 'The assertion has more than one Conditions element.');
   }
