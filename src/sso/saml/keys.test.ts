@@ -16,6 +16,14 @@ describe('SP key pair generation', () => {
     expect(x.fingerprint256).toBe(k.fingerprintSha256);
   });
 
+  it('writes both PEMs with LF line ends, as the API and config files show them', () => {
+    expect(k.certificatePem).not.toContain('\r');
+    expect(k.privateKeyPem).not.toContain('\r');
+    expect(k.certificatePem).toMatch(
+      /^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/,
+    );
+  });
+
   it('is valid from just before now for the number of days asked', () => {
     expect(k.notBefore.getTime()).toBeLessThanOrEqual(now.getTime());
     expect(now.getTime() - k.notBefore.getTime()).toBeLessThanOrEqual(120_000);

@@ -52,7 +52,8 @@ export function generateSpKeyPair(opts: SpKeyOptions): SpKeyPair {
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(privateKey), forge.md.sha256.create());
-  const certificatePem = forge.pki.certificateToPem(cert);
+  // node-forge ends PEM lines with CRLF; the API and config files show LF, as pasted PEMs have.
+  const certificatePem = forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
   const parsed = new X509Certificate(certificatePem);
   return {
     privateKeyPem: privateKey,
