@@ -2,13 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBodyParser, FastifyError } from 'fastify';
 import type { Principal } from '../access/principal.js';
 import { AppError, isAppError } from '../errors/catalogue.js';
+import { fromFastify } from '../http/errors.js';
 import type { FrontHandler } from '../http/front-door.js';
 import { requestId } from '../http/request-id.js';
 import type { Exchange } from './exchange.js';
 import { handle } from './handler.js';
 import { GATEWAY_BODY_LIMIT, type GatewayPluginDeps } from './plugin.js';
 import type { Operation } from './providers/types.js';
-import { fromFastify, refusal } from './refusal.js';
+import { refusal } from './refusal.js';
 
 export interface FrontDeps extends GatewayPluginDeps {
   /** Fastify's own JSON body parser, so both paths accept and refuse the same bodies. */

@@ -1,11 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../access/authenticate.js';
 import { AppError, isAppError } from '../errors/catalogue.js';
+import { fromFastify } from '../http/errors.js';
 import type { Exchange } from './exchange.js';
 import { type GatewayDeps, handle } from './handler.js';
 import type { GatewayMetrics } from './metrics.js';
 import { listModels } from './models.js';
-import { fromFastify, refusal } from './refusal.js';
+import { refusal } from './refusal.js';
 
 /** Chat bodies carry whole conversations (and images as data URLs). */
 export const GATEWAY_BODY_LIMIT = 16 * 1024 * 1024;

@@ -1,29 +1,8 @@
-import type { FastifyError } from 'fastify';
-import { AppError } from '../errors/catalogue.js';
+import type { AppError } from '../errors/catalogue.js';
 import { renderOpenAiError } from '../errors/render.js';
 import { retryAfterOf } from './errors.js';
 import { type Exchange, settled } from './exchange.js';
 import type { GatewayDeps } from './handler.js';
-
-/** Fastify's own failures (parsing, size, content type) as catalogue errors. */
-export function fromFastify(err: FastifyError): AppError {
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('payload_too_large', 'The request body is too large.');
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError('unsupported_media_type', 'Send the body as application/json.');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError('invalid_request', 'The JSON body is empty.');
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new AppError('invalid_request', 'The body is not valid JSON.');
-  }
-  if (err instanceof SyntaxError || err.statusCode === 400) {
-    return new AppError('invalid_request', `The request is malformed: ${err.message}`);
-  }
-  if (err.statusCode === 413) return new AppError('payload_too_large');
-  if (err.statusCode === 415) return new AppError('unsupported_media_type');
-  return new AppError('internal_error');
-}
 
 export interface ErrorAnswer {
   status: number;
