@@ -4,7 +4,6 @@ import { bool, readList } from '../db/json.js';
 import type { ErrorCode } from '../errors/catalogue.js';
 import { type FeedChange, feedBounds, readFeed } from '../identity/changes.js';
 import type { KeyPurpose } from './purpose.js';
-import { hashSecret } from './secret.js';
 
 /** A budget as stored (the gateway keeps the running spend in memory from here on). */
 export interface CachedBudget {
@@ -142,8 +141,9 @@ export class KeyCache {
     this.lastSeq = last;
   }
 
-  check(secret: string, now: number): KeyCheck {
-    const key = this.byHash.get(hashSecret(secret));
+  /** `hash` is the presented secret's `hashSecret`: the caller hashes once for every use. */
+  check(hash: string, now: number): KeyCheck {
+    const key = this.byHash.get(hash);
     if (!key)
       return { ok: false, code: 'invalid_credentials', message: 'The API key is not valid.' };
     if (key.user && !key.user.active) {

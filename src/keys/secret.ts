@@ -12,7 +12,11 @@ export function generateKey(): string {
  * hot path hashes every request.
  */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return secretDigest(secret).toString('hex');
+}
+
+export function secretDigest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
 }
 
 export function previewKey(secret: string): string {
@@ -21,7 +25,5 @@ export function previewKey(secret: string): string {
 
 /** Constant-time equality of two secrets of any length (compares their digests). */
 export function secretEquals(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a, 'utf8').digest();
-  const db = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(da, db);
+  return timingSafeEqual(secretDigest(a), secretDigest(b));
 }
