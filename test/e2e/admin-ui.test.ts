@@ -13,6 +13,7 @@ import {
   SCREENSHOTS,
   screenshot,
 } from './browser.js';
+import { nav } from './journey-steps.js';
 
 const ADMIN_PASSWORD = 'correct horse battery staple';
 const VIEWER_PASSWORD = 'viewer password 12345';
@@ -66,9 +67,6 @@ describe.skipIf(!hasChromium)('admin UI in Chromium', { timeout: 90_000 }, () =>
     await t?.close();
     ui?.remove();
   });
-
-  const nav = (p: Page, label: string) =>
-    p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true });
 
   async function signIn(p: Page, username: string, password: string) {
     await p.goto(`${base}/ui/`);

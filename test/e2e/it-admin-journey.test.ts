@@ -6,6 +6,7 @@ import { expectStatus } from '../support/json.js';
 import type { TestIdp } from '../support/oidc-idp/server.js';
 import { type Browser, buildUi, hasChromium, openBrowser, screenshot } from './browser.js';
 import { JOURNEY, type Journey, startJourney } from './journey-app.js';
+import { mapGroupInPreview, nav } from './journey-steps.js';
 
 const ADMIN_PASSWORD = JOURNEY.adminPassword;
 const VIEWER_PASSWORD = JOURNEY.viewerPassword;
@@ -47,9 +48,6 @@ describe.skipIf(!hasChromium)(
       await journey?.close();
       ui?.remove();
     });
-
-    const nav = (p: Page, label: string) =>
-      p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true });
 
     async function breakGlass(p: Page, username: string, password: string) {
       await p.goto(`${base}/ui/`);
@@ -262,18 +260,11 @@ describe.skipIf(!hasChromium)(
     });
 
     it('the IT admin maps Engineering to internal_user and team Platform, checked in the preview', async () => {
-      await nav(page, 'Roles / Access control').click();
-      await page.getByRole('heading', { name: 'Rules' }).waitFor();
-      await page.getByRole('button', { name: 'Add rule' }).click();
-      await page.getByLabel('Group', { exact: true }).fill('Engineering');
-      await page.getByLabel('Grants role').selectOption('internal_user');
-      await page.getByLabel('Team', { exact: true }).fill('Platform');
-      await page.getByRole('button', { name: 'Save mapping' }).click();
-      await page.getByText('Mapping saved.').waitFor();
-      await page.getByLabel('Groups (one per line)').fill('Everyone\nEngineering');
-      await page.getByRole('button', { name: 'Run preview' }).click();
-      await expect.poll(() => page.getByTestId('preview-role').textContent()).toBe('internal_user');
-      expect(await page.locator('.preview-result').textContent()).toContain('Platform');
+      await mapGroupInPreview(page, {
+        group: 'Engineering',
+        role: 'internal_user',
+        team: 'Platform',
+      });
     });
 
     it('a developer signs in through Okta, lands with the mapped role and team, makes a key and sees the spend', async () => {

@@ -9,6 +9,7 @@ import {
 } from '../support/saml-idp/index.js';
 import { type Browser, buildUi, hasChromium, openBrowser, screenshot } from './browser.js';
 import { JOURNEY, type Journey, startJourney } from './journey-app.js';
+import { mapGroupInPreview, nav } from './journey-steps.js';
 
 const unavailable = samlIdpUnavailable();
 if (unavailable) console.warn(`SAML browser journey skipped: ${unavailable}`);
@@ -60,9 +61,6 @@ describe.skipIf(!hasChromium || unavailable !== null)(
       await journey?.close();
       ui?.remove();
     });
-
-    const nav = (p: Page, label: string) =>
-      p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true });
 
     it('the IT admin registers at the IdP the URLs the page shows, imports its metadata URL and tests', async () => {
       await page.goto(`${base}/ui/`);
@@ -147,19 +145,11 @@ describe.skipIf(!hasChromium || unavailable !== null)(
     });
 
     it('the IT admin maps Gateway-Auditors to proxy_admin_viewer and team Platform', async () => {
-      await nav(page, 'Roles / Access control').click();
-      await page.getByRole('heading', { name: 'Rules' }).waitFor();
-      await page.getByRole('button', { name: 'Add rule' }).click();
-      await page.getByLabel('Group', { exact: true }).fill('Gateway-Auditors');
-      await page.getByLabel('Grants role').selectOption('proxy_admin_viewer');
-      await page.getByLabel('Team', { exact: true }).fill('Platform');
-      await page.getByRole('button', { name: 'Save mapping' }).click();
-      await page.getByText('Mapping saved.').waitFor();
-      await page.getByLabel('Groups (one per line)').fill('Everyone\nGateway-Auditors');
-      await page.getByRole('button', { name: 'Run preview' }).click();
-      await expect
-        .poll(() => page.getByTestId('preview-role').textContent())
-        .toBe('proxy_admin_viewer');
+      await mapGroupInPreview(page, {
+        group: 'Gateway-Auditors',
+        role: 'proxy_admin_viewer',
+        team: 'Platform',
+      });
     });
 
     it('a person signs in through the SAML button on the IdP’s login page and lands with the mapped role and team', async () => {

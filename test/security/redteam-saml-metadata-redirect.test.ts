@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SsoTestApp, ssoTestApp } from '../support/oidc-idp/gatehouse.js';
+import { createAndTest } from '../support/saml-idp/gatehouse.js';
 
 /**
  * Red team: an IdP metadata URL that redirects. The metadata fetch followed redirects, so a
@@ -49,24 +50,8 @@ describe('red team: IdP metadata URL that redirects', () => {
   });
   afterAll(async () => t?.close());
 
-  const metadataCheck = async (id: string, url: string) => {
-    const made = await t.call({
-      method: 'POST',
-      url: '/api/v1/sso/connections',
-      payload: { id, type: 'saml', idp_metadata_url: url },
-    });
-    expect(made.statusCode, made.body).toBe(201);
-    const r = await t.call({
-      method: 'POST',
-      url: `/api/v1/sso/connections/${id}/test`,
-      payload: {},
-    });
-    expect(r.statusCode, r.body).toBe(200);
-    const body = JSON.parse(r.body) as {
-      checks: { check: string; status: string; message: string }[];
-    };
-    return body.checks.find((c) => c.check === 'idp_metadata');
-  };
+  const metadataCheck = async (id: string, url: string) =>
+    (await createAndTest(t, id, url)).checks.find((c) => c.check === 'idp_metadata');
 
   it('control: a metadata URL that answers directly is fetched', async () => {
     expect((await metadataCheck('redir-control', `${outsideBase}/metadata`))?.status).toBe('ok');

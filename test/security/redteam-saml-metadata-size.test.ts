@@ -3,6 +3,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SsoTestApp, ssoTestApp } from '../support/oidc-idp/gatehouse.js';
+import { createAndTest } from '../support/saml-idp/gatehouse.js';
 
 /**
  * Red team: an IdP metadata URL that answers a huge body without Content-Length (chunked).
@@ -57,23 +58,7 @@ describe('red team: IdP metadata URL with an unbounded body', () => {
   });
   afterAll(async () => t?.close());
 
-  const testConnection = async (id: string, url: string) => {
-    const made = await t.call({
-      method: 'POST',
-      url: '/api/v1/sso/connections',
-      payload: { id, type: 'saml', idp_metadata_url: url },
-    });
-    expect(made.statusCode, made.body).toBe(201);
-    const r = await t.call({
-      method: 'POST',
-      url: `/api/v1/sso/connections/${id}/test`,
-      payload: {},
-    });
-    expect(r.statusCode, r.body).toBe(200);
-    return JSON.parse(r.body) as {
-      checks: { check: string; status: string; message: string }[];
-    };
-  };
+  const testConnection = (id: string, url: string) => createAndTest(t, id, url);
 
   it('control: the same metadata of normal size is fetched and accepted', async () => {
     const r = await testConnection('meta-normal', `${base}/normal`);

@@ -87,3 +87,29 @@ export async function samlSignIn(
   const answer = await postForm(t, opts.acsBrowser ?? browser, action, form);
   return { ...answer, browser, posted };
 }
+
+export interface ConnectionTest {
+  status: string;
+  checks: { check: string; status: string; message: string }[];
+}
+
+/** Makes a SAML connection from a metadata URL through the API and runs Test connection on it. */
+export async function createAndTest(
+  t: SsoTestApp,
+  id: string,
+  metadataUrl: string,
+): Promise<ConnectionTest> {
+  const made = await t.call({
+    method: 'POST',
+    url: '/api/v1/sso/connections',
+    payload: { id, type: 'saml', idp_metadata_url: metadataUrl },
+  });
+  expect(made.statusCode, made.body).toBe(201);
+  const r = await t.call({
+    method: 'POST',
+    url: `/api/v1/sso/connections/${id}/test`,
+    payload: {},
+  });
+  expect(r.statusCode, r.body).toBe(200);
+  return JSON.parse(r.body) as ConnectionTest;
+}
